@@ -1,0 +1,90 @@
+package facts
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Fact is one thing to learn about a node.
+type Fact interface {
+	// Key identifies the fact on a node; equal keys are gathered once.
+	// Convention: "kind:argument", e.g. "path:/var/www/dolphin/media".
+	Key() string
+	// Command is a POSIX sh snippet whose stdout the fact's parser reads.
+	// Every path inside is shell.Quote'd. It must not change anything.
+	Command() string
+}
+
+// Section is what one fact's command printed, and its exit status.
+type Section struct {
+	Output string
+	Status int
+}
+
+// Source answers facts about nodes. Set is the real one; planner tests use
+// a map-backed fake.
+type Source interface {
+	Get(ctx context.Context, node string, f Fact) (Section, error)
+}
+
+const marker = "@@shoal-fact"
+
+// Script joins facts into one script that prints each fact's output
+// between markers, so one session answers them all.
+func Script(fs []Fact) string {
+	var b strings.Builder
+	b.WriteString("export LC_ALL=C\n")
+	seen := map[string]bool{}
+	for _, f := range fs {
+		if seen[f.Key()] {
+			continue
+		}
+		seen[f.Key()] = true
+		fmt.Fprintf(&b, "printf '\\n%s begin %%s\\n' %s\n(\n%s\n)\nprintf '\\n%s end %%s\\n' $?\n",
+			marker, strconv.Quote(f.Key()), f.Command(), marker)
+	}
+	return b.String()
+}
+
+// Parse splits the output of Script back into sections keyed by fact key;
+// each section's Output is exactly what the command printed.
+func Parse(out []byte) (map[string]Section, error) {
+	sections := map[string]Section{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 64*1024), 64*1024*1024)
+	var (
+		key  string
+		body strings.Builder
+		open bool
+	)
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, marker+" begin "):
+			key, open = strings.TrimPrefix(line, marker+" begin "), true
+			body.Reset()
+		case strings.HasPrefix(line, marker+" end ") && open:
+			status, err := strconv.Atoi(strings.TrimPrefix(line, marker+" end "))
+			if err != nil {
+				return nil, fmt.Errorf("fact %s: bad end marker %q", key, line)
+			}
+			// the end marker's leading newline is not the command's
+			sections[key] = Section{Output: strings.TrimSuffix(body.String(), "\n"), Status: status}
+			open = false
+		case open:
+			body.WriteString(line)
+			body.WriteByte('\n')
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if open {
+		return nil, fmt.Errorf("fact %s: output ended before its end marker", key)
+	}
+	return sections, nil
+}

@@ -1,0 +1,87 @@
+package plan
+
+// Action says what a change does, as a symbol.
+type Action rune
+
+const (
+	NoOp     Action = '=' // converged; Change.Reason says why nothing is done
+	Create   Action = '+' // something absent will be made
+	Update   Action = '~' // something present will be changed in place
+	Delete   Action = '-' // something present will be removed
+	Conflict Action = '!' // would lose data or is unsafe: apply refuses (exit 3)
+)
+
+func (a Action) String() string { return string(a) }
+
+// Progress is an amount of work: bytes and files.
+type Progress struct {
+	Bytes int64 `json:"bytes"`
+	Files int64 `json:"files"`
+}
+
+// Change is one step's difference on one node.
+type Change struct {
+	ID      string            `json:"id"`   // unique in the plan: "<node>/<kind>/<target>"
+	Node    string            `json:"node"` // node the change happens on
+	Site    string            `json:"site,omitempty"`
+	Kind    string            `json:"kind"`    // step kind: relocate, replicate, purge, fstab, mount, export, perms, ...
+	Target  string            `json:"target"`  // what it manages: a path, a file, a mount point
+	Action  Action            `json:"action"`  //
+	Summary string            `json:"summary"` // one line: "move 1,204 files (61 MiB) to /mnt/nas/community/media and link"
+	Details []string          `json:"details,omitempty"`
+	Reason  string            `json:"reason,omitempty"` // NoOp: why nothing; Conflict: why refused
+	After   []string          `json:"after,omitempty"`  // IDs that must succeed first
+	Batch   string            `json:"batch,omitempty"`  // changes with one Batch run together (replicate fan-out)
+	Total   Progress          `json:"total"`            // expected volume, for progress bars
+	Params  map[string]string `json:"params,omitempty"` // what Apply needs beyond the step's config
+}
+
+// NodeState is what the planner learnt about one node.
+type NodeState struct {
+	Name        string `json:"name"`
+	FactsDigest string `json:"facts_digest,omitempty"`
+	Error       string `json:"error,omitempty"` // facts could not be gathered (unreachable, host key, ...)
+}
+
+// Plan is everything apply will do, as data; it is what `plan -out` saves.
+type Plan struct {
+	Version      int          `json:"version"`
+	ConfigDigest string       `json:"config_digest"`
+	Nodes        []*NodeState `json:"nodes"`
+	Changes      []*Change    `json:"changes"` // in execution order; NoOp ones included
+}
+
+// PlanVersion is the saved-plan format version.
+const PlanVersion = 1
+
+// HasChanges reports whether applying would do anything.
+func (p *Plan) HasChanges() bool {
+	for _, c := range p.Changes {
+		if c.Action != NoOp {
+			return true
+		}
+	}
+	return false
+}
+
+// Conflicts returns the changes apply refuses.
+func (p *Plan) Conflicts() []*Change {
+	var out []*Change
+	for _, c := range p.Changes {
+		if c.Action == Conflict {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Failed returns the nodes whose facts could not be gathered.
+func (p *Plan) Failed() []*NodeState {
+	var out []*NodeState
+	for _, n := range p.Nodes {
+		if n.Error != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}

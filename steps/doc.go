@@ -1,0 +1,10 @@
+// Package steps holds the Step interface and one file per step kind
+// (relocate, replicate, purge, fstab, mount, export, perms). A step is a
+// piece of desired state on a node: it names the facts it needs, diffs them
+// into a plan.Change (or a NoOp with its reason), and applies that change
+// with idempotent, quoted shell over a transport.Host.
+//
+// Steps must be safe to re-run from any intermediate state, never lose user
+// data, and never print sensitive values. They know nothing about HCL or
+// rendering.
+package steps

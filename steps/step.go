@@ -1,0 +1,50 @@
+package steps
+
+import (
+	"context"
+
+	"github.com/shoal-sh/shoal/facts"
+	"github.com/shoal-sh/shoal/plan"
+	"github.com/shoal-sh/shoal/transport"
+)
+
+// Step is one piece of desired state on one node.
+type Step interface {
+	// ID is unique in a run: "<node>/<kind>/<target>"; it becomes Change.ID.
+	ID() string
+	Kind() string
+	Node() string
+	// Facts lists what the step reads, per node (usually only its own);
+	// the planner gathers all of a node's facts in one round trip.
+	Facts() []NodeFact
+	// Diff compares facts with the desired state. A converged step returns
+	// a NoOp change with its Reason; an unsafe one a Conflict change.
+	// Diff may ask src for facts it did not declare (one more round trip).
+	Diff(ctx context.Context, src facts.Source) (*plan.Change, error)
+}
+
+// Applier is a Step that carries out its own change on its node.
+type Applier interface {
+	Step
+	Apply(ctx context.Context, h transport.Host, c *plan.Change, r Reporter) error
+}
+
+// BatchApplier is a Step whose changes on several nodes run as one
+// operation (replicate: read the primary once, stream to every replica).
+// Every change of the batch has Change.Batch set to the same key.
+type BatchApplier interface {
+	Step
+	ApplyBatch(ctx context.Context, hosts map[string]transport.Host, cs []*plan.Change, r func(*plan.Change) Reporter) error
+}
+
+// NodeFact is a fact to gather on a node.
+type NodeFact struct {
+	Node string
+	Fact facts.Fact
+}
+
+// Reporter is how a running step reports progress and command output.
+type Reporter interface {
+	Progress(done plan.Progress)
+	Output(line string)
+}
