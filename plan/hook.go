@@ -38,3 +38,12 @@ type Failure struct {
 	ID    string `json:"id"`
 	Error string `json:"error"`
 }
+
+// Reporter is how a running change reports progress and command output;
+// the executor turns its calls into Hook calls for that change.
+type Reporter interface {
+	// Progress: done so far, cumulative.
+	Progress(done Progress)
+	// Output: one line of a command's output.
+	Output(line string)
+}

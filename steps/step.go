@@ -44,7 +44,4 @@ type NodeFact struct {
 }
 
 // Reporter is how a running step reports progress and command output.
-type Reporter interface {
-	Progress(done plan.Progress)
-	Output(line string)
-}
+type Reporter = plan.Reporter
