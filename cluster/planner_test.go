@@ -1,0 +1,118 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/shoal-sh/shoal/facts"
+	"github.com/shoal-sh/shoal/plan"
+	"github.com/shoal-sh/shoal/steps"
+	"github.com/shoal-sh/shoal/transport"
+)
+
+// echoStep reads one fact (the output of `echo <state>`) and wants "ok".
+type echoStep struct {
+	node, id, state string
+	extra           []steps.NodeFact
+}
+
+type echoFact struct{ state string }
+
+func (f echoFact) Key() string     { return "echo:" + f.state }
+func (f echoFact) Command() string { return "echo " + f.state }
+
+func (s *echoStep) ID() string   { return s.node + "/echo/" + s.id }
+func (s *echoStep) Kind() string { return "echo" }
+func (s *echoStep) Node() string { return s.node }
+func (s *echoStep) Facts() []steps.NodeFact {
+	return append([]steps.NodeFact{{Node: s.node, Fact: echoFact{s.state}}}, s.extra...)
+}
+func (s *echoStep) Diff(ctx context.Context, src facts.Source) (*plan.Change, error) {
+	sec, err := src.Get(ctx, s.node, echoFact{s.state})
+	if err != nil {
+		return nil, err
+	}
+	c := &plan.Change{Node: s.node, Kind: "echo", Target: s.id, Action: plan.Update}
+	if sec.Output == "ok\n" {
+		c.Action, c.Reason = plan.NoOp, "already ok"
+	}
+	return c, nil
+}
+
+func local(names ...string) map[string]transport.Host {
+	m := map[string]transport.Host{}
+	for _, n := range names {
+		m[n] = &transport.Local{NodeName: n}
+	}
+	return m
+}
+
+func TestPlanOrdersAcrossNodesAndWiresDependencies(t *testing.T) {
+	entries := []Entry{
+		{Step: &echoStep{node: "web2", id: "link", state: "no"}, Phase: PhaseReplica, Site: "s"},
+		{Step: &echoStep{node: "web2", id: "replicate", state: "no"}, Phase: PhaseReplicate, Site: "s"},
+		{Step: &echoStep{node: "web1", id: "relocate", state: "no"}, Phase: PhasePrimary, Site: "s"},
+		{Step: &echoStep{node: "web1", id: "relocate-done", state: "ok"}, Phase: PhasePrimary, Site: "s"},
+		{Step: &echoStep{node: "web1", id: "mount", state: "no"}, Phase: PhaseMount},
+		{Step: &echoStep{node: "files", id: "export", state: "no"}, Phase: PhaseExport},
+	}
+	pl := &Planner{Nodes: []string{"files", "web1", "web2"}, Hosts: local("files", "web1", "web2"), Parallel: 4}
+	p, _ := pl.Plan(context.Background(), entries, "digest")
+	type row struct {
+		ID     string
+		Action plan.Action
+		After  []string
+	}
+	var got []row
+	for _, c := range p.Changes {
+		got = append(got, row{c.ID, c.Action, c.After})
+	}
+	want := []row{
+		{"files/echo/export", plan.Update, nil},
+		{"web1/echo/mount", plan.Update, []string{"files/echo/export"}},
+		{"web1/echo/relocate", plan.Update, []string{"web1/echo/mount", "files/echo/export"}},
+		{"web1/echo/relocate-done", plan.NoOp, nil},
+		{"web2/echo/replicate", plan.Update, []string{"files/echo/export", "web1/echo/relocate"}},
+		{"web2/echo/link", plan.Update, []string{"web2/echo/replicate", "files/echo/export", "web1/echo/relocate"}},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("plan (-want +got):\n%s", d)
+	}
+	for _, n := range p.Nodes {
+		if n.Error != "" || n.FactsDigest == "" {
+			t.Errorf("node %s: %+v", n.Name, n)
+		}
+	}
+}
+
+func TestPlanGoesOnWithoutAnUnreachableNode(t *testing.T) {
+	entries := []Entry{
+		{Step: &echoStep{node: "web1", id: "a", state: "no"}, Phase: PhasePrimary, Site: "s"},
+		{Step: &echoStep{node: "web3", id: "a", state: "no"}, Phase: PhaseReplica, Site: "s"},
+		{Step: &echoStep{node: "web2", id: "a", state: "no", extra: []steps.NodeFact{{Node: "web3", Fact: echoFact{"x"}}}}, Phase: PhaseReplica, Site: "s"},
+	}
+	pl := &Planner{
+		Nodes:    []string{"web1", "web2", "web3"},
+		Hosts:    local("web1", "web2"),
+		DialErrs: map[string]error{"web3": errors.New("web3 (10.77.0.13:22): dial: connection refused")},
+		Parallel: 2,
+	}
+	p, _ := pl.Plan(context.Background(), entries, "d")
+	if len(p.Changes) != 1 || p.Changes[0].Node != "web1" {
+		t.Fatalf("only web1 can be planned, got %+v", p.Changes)
+	}
+	errs := map[string]string{}
+	for _, n := range p.Nodes {
+		errs[n.Name] = n.Error
+	}
+	want := map[string]string{
+		"web1": "",
+		"web2": "web2/echo/a: needs facts from web3, which failed",
+		"web3": "web3 (10.77.0.13:22): dial: connection refused",
+	}
+	if d := cmp.Diff(want, errs); d != "" {
+		t.Error(d)
+	}
+}
