@@ -10,7 +10,7 @@ import (
 
 func TestLockIsExclusiveAndCanBeBroken(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "shoal.lock")
-	hosts := local("web1", "web2")
+	hosts := local("web1") // Local hosts share this machine: one lock dir stands for one node
 	ctx := context.Background()
 	unlock, err := Locker{Dir: dir}.Lock(ctx, hosts)
 	if err != nil {
