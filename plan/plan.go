@@ -1,5 +1,10 @@
 package plan
 
+import (
+	"fmt"
+	"strings"
+)
+
 // Action says what a change does, as a symbol.
 type Action rune
 
@@ -84,4 +89,18 @@ func (p *Plan) Failed() []*NodeState {
 		}
 	}
 	return out
+}
+
+// MarshalText writes an Action as its symbol, so saved plans and JSON
+// events read "+", "~", "-", "!" or "=".
+func (a Action) MarshalText() ([]byte, error) { return []byte(string(a)), nil }
+
+// UnmarshalText reads an Action symbol back.
+func (a *Action) UnmarshalText(b []byte) error {
+	r := []rune(string(b))
+	if len(r) != 1 || !strings.ContainsRune("=+~-!", r[0]) {
+		return fmt.Errorf("unknown action %q", b)
+	}
+	*a = Action(r[0])
+	return nil
 }
