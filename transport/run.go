@@ -1,0 +1,119 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/shoal-sh/shoal/shell"
+	"golang.org/x/crypto/ssh"
+)
+
+const stderrTail = 4096
+
+// Run executes cmd in a new session. Without Stdin the script is written to
+// `sh -s` on stdin, so it never shows in ps or meets ARG_MAX; with Stdin the
+// script is passed to `sh -c` and Stdin is streamed. On ctx done the session
+// is killed and closed and ctx.Err() is returned.
+func (c *Conn) Run(ctx context.Context, cmd Command) error {
+	if err := c.broken(); err != nil {
+		return err
+	}
+	select {
+	case c.slots <- struct{}{}:
+		defer func() { <-c.slots }()
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.done:
+		return c.broken()
+	}
+
+	session, err := c.client.NewSession()
+	if err != nil {
+		if broken := c.broken(); broken != nil {
+			return broken
+		}
+		return fmt.Errorf("%s: opening session: %w", c.label, err)
+	}
+	c.sessions.Add(1)
+	defer session.Close()
+
+	tail := &tailBuffer{max: stderrTail}
+	session.Stdout = cmd.Stdout
+	session.Stderr = tail
+	if cmd.Stderr != nil {
+		session.Stderr = cmd.Stderr
+	}
+	remote := remoteCommand(cmd, c.sudo)
+	session.Stdin = cmd.Stdin
+	if cmd.Stdin == nil {
+		session.Stdin = strings.NewReader(cmd.Script)
+	}
+
+	if err := session.Start(remote); err != nil {
+		return fmt.Errorf("%s: starting %s: %w", c.label, remote, err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- session.Wait() }()
+	select {
+	case err := <-exited:
+		return c.exitError(err, tail)
+	case <-ctx.Done():
+		session.Signal(ssh.SIGKILL)
+		session.Close()
+		return ctx.Err()
+	}
+}
+
+// remoteCommand is the command line the node's sshd runs: never the script
+// itself unless the caller streams its own stdin.
+func remoteCommand(cmd Command, sudo bool) string {
+	line := "sh -s"
+	if cmd.Stdin != nil {
+		line = "sh -c " + shell.Quote(cmd.Script)
+	}
+	if sudo {
+		line = "sudo -n " + line
+	}
+	return line
+}
+
+func (c *Conn) exitError(err error, tail *tailBuffer) error {
+	var exit *ssh.ExitError
+	var missing *ssh.ExitMissingError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &exit):
+		return &ExitError{Node: c.node, Status: exit.ExitStatus(), Stderr: strings.TrimSpace(tail.String())}
+	case errors.As(err, &missing):
+		if broken := c.broken(); broken != nil {
+			return broken
+		}
+		return fmt.Errorf("%s: session ended without an exit status", c.label)
+	}
+	if broken := c.broken(); broken != nil {
+		return broken
+	}
+	return fmt.Errorf("%s: running script: %w", c.label, err)
+}
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	max int
+	buf []byte
+}
+
+var _ io.Writer = (*tailBuffer)(nil)
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.buf = append(t.buf, p...)
+	if over := len(t.buf) - t.max; over > 0 {
+		t.buf = append(t.buf[:0], t.buf[over:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string { return string(t.buf) }
