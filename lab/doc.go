@@ -1,0 +1,17 @@
+// Package lab starts throwaway local hosts that run real OpenSSH, for trying
+// configs, end-to-end tests and benchmarks on one Linux machine (as root).
+//
+// Each host is this binary re-executed in new mount, pid, uts and network
+// namespaces (see RunHostIfRequested): a veth into the bridge shoal-lab0
+// with a fixed address and MAC, an overlay of the machine's / whose upper
+// layer lives on a tmpfs (the machine's /root, /home and /work hidden, its
+// SSH host keys whited out), fresh /proc, /sys, /dev, /run and /tmp, and
+// finally `sshd -D -e` as PID 1 with a host key of its own. Hosts are
+// "files" (exporting /srv/nas) and web1..webN (mounting it at /mnt/nas).
+//
+// Up writes everything a client needs into the lab directory (key,
+// known_hosts, ssh_config) and a state file from which Down removes exactly
+// what Up created. The package must not touch anything outside its bridge,
+// its veths, its processes and its directory, and must never route the lab
+// hosts anywhere but the bridge.
+package lab

@@ -1,0 +1,156 @@
+package lab
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestMain(m *testing.M) {
+	RunHostIfRequested()
+	os.Exit(m.Run())
+}
+
+// needLab skips when the lab cannot run here, except in CI, where the lab
+// tests must run: there a missing prerequisite is a failure.
+func needLab(t *testing.T) {
+	t.Helper()
+	var missing []string
+	if os.Geteuid() != 0 {
+		missing = append(missing, "root")
+	}
+	for _, bin := range []string{"/usr/sbin/sshd", "ssh", "sshfs", "ip"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			missing = append(missing, bin)
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("CI=true but the lab cannot run: missing %s", strings.Join(missing, ", "))
+	}
+	t.Skipf("lab needs %s", strings.Join(missing, ", "))
+}
+
+func upLab(t *testing.T, o Options) *Lab {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	start := time.Now()
+	lab, err := Up(ctx, o)
+	if err != nil {
+		t.Fatalf("Up: %v", err)
+	}
+	t.Logf("lab with %d web hosts up in %v", o.Web, time.Since(start).Round(time.Millisecond))
+	t.Cleanup(func() {
+		if err := Down(lab.Dir); err != nil {
+			t.Errorf("Down: %v", err)
+		}
+	})
+	return lab
+}
+
+// sshRun runs a command on a lab host with the real OpenSSH client.
+func sshRun(t *testing.T, lab *Lab, host, script string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "ssh", "-F", lab.SSHConfig, "-o", "BatchMode=yes", host, script).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ssh %s %q: %v: %s", host, script, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func TestLabSSHFS(t *testing.T) {
+	needLab(t)
+	lab := upLab(t, Options{Dir: filepath.Join(t.TempDir(), "lab"), Web: 2})
+
+	for _, h := range []string{"files", "web1", "web2"} {
+		if got := sshRun(t, lab, h, "hostname"); got != h {
+			t.Errorf("hostname on %s = %q", h, got)
+		}
+	}
+	keys := map[string]string{}
+	for _, h := range lab.Hosts {
+		key := sshRun(t, lab, h.Name, "cat /etc/ssh/ssh_host_ed25519_key.pub | cut -d' ' -f2")
+		if other, seen := keys[key]; seen {
+			t.Errorf("%s and %s share a host key", h.Name, other)
+		}
+		keys[key] = h.Name
+	}
+	machineKey, err := os.ReadFile("/etc/ssh/ssh_host_ed25519_key.pub")
+	if err == nil {
+		if name, seen := keys[strings.Fields(string(machineKey))[1]]; seen {
+			t.Errorf("%s presents this machine's host key", name)
+		}
+	}
+
+	if got := sshRun(t, lab, "web1", "findmnt -n -o FSTYPE /mnt/nas"); got != "fuse.sshfs" {
+		t.Errorf("/mnt/nas on web1 is %q, want fuse.sshfs", got)
+	}
+	sshRun(t, lab, "web1", "echo from-web1 > /mnt/nas/shared.txt")
+	if got := sshRun(t, lab, "web2", "cat /mnt/nas/shared.txt"); got != "from-web1" {
+		t.Errorf("web2 reads %q from the share, want from-web1", got)
+	}
+	if got := sshRun(t, lab, "files", "cat /srv/nas/shared.txt"); got != "from-web1" {
+		t.Errorf("files reads %q from /srv/nas, want from-web1", got)
+	}
+	if got := sshRun(t, lab, "web1", "ls -A /work /root /home | tr '\\n' ' '"); strings.Contains(got, "main") || strings.Contains(got, "notes") {
+		t.Errorf("web1 sees this machine's folders: %s", got)
+	}
+	if got := sshRun(t, lab, "web1", "id -u www-data && getent hosts files"); !strings.Contains(got, filesAddr) {
+		t.Errorf("web1: www-data or files missing: %s", got)
+	}
+}
+
+func TestLabDownRemovesEverythingAndUpAgain(t *testing.T) {
+	needLab(t)
+	dir := filepath.Join(t.TempDir(), "lab")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	lab, err := Up(ctx, Options{Dir: dir, Web: 1, Storage: StorageBind})
+	if err != nil {
+		t.Fatalf("Up: %v", err)
+	}
+	if _, err := Up(ctx, Options{Dir: dir, Web: 1}); err == nil || !strings.Contains(err.Error(), "already up") {
+		t.Errorf("second Up in the same dir: err = %v, want 'already up'", err)
+	}
+	sshRun(t, lab, "web1", "echo bound > /mnt/nas/f")
+	if got := sshRun(t, lab, "files", "cat /srv/nas/f"); got != "bound" {
+		t.Errorf("files reads %q, want bound", got)
+	}
+	pids := lab.Hosts
+	if err := Down(dir); err != nil {
+		t.Fatalf("Down: %v", err)
+	}
+	for _, h := range pids {
+		if _, err := os.Stat("/proc/" + strconv.Itoa(h.PID)); err == nil {
+			if start, zombie, ok := procStart(h.PID); ok && !zombie && start != 0 {
+				t.Errorf("%s: pid %d still runs after Down", h.Name, h.PID)
+			}
+		}
+	}
+	for _, link := range []string{bridgeName, vethName("files"), vethName("web1")} {
+		if exec.Command("ip", "link", "show", "dev", link).Run() == nil {
+			t.Errorf("link %s still exists after Down", link)
+		}
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("lab dir %s still exists after Down (err %v)", dir, err)
+	}
+	if err := Down(dir); err != nil {
+		t.Errorf("second Down: %v", err)
+	}
+
+	lab = upLab(t, Options{Dir: dir, Web: 1, Storage: StorageBind})
+	if got := sshRun(t, lab, "web1", "hostname"); got != "web1" {
+		t.Errorf("after up/down/up, web1 hostname = %q", got)
+	}
+}
