@@ -72,13 +72,15 @@ func readSpec() (hostSpec, error) {
 	return spec, json.Unmarshal(data, &spec)
 }
 
-// configureNetwork brings up lo and eth0 (already moved in by Up).
+// configureNetwork brings up lo and eth0 (already moved in by Up), with
+// the MAC of every lab address known in advance.
 func configureNetwork(s hostSpec) error {
-	return ipBatch(
+	lines := []string{
 		"link set lo up",
-		"addr add "+s.Addr+"/24 dev eth0",
+		"addr add " + s.Addr + "/24 dev eth0",
 		"link set eth0 up",
-	)
+	}
+	return ipBatch(append(lines, staticNeighbours("eth0", s.Neighbours)...)...)
 }
 
 // pivotRoot makes the overlay the root and drops the machine's root.

@@ -48,17 +48,31 @@ func createBridge() error {
 	)
 }
 
-// attachHosts gives every started host its eth0, plugged into the bridge.
+// attachHosts gives every started host its eth0, plugged into the bridge,
+// and tells the bridge every host's MAC.
 func attachHosts(hosts []hostState) error {
-	var lines []string
+	var lines, addrs []string
 	for _, h := range hosts {
+		addrs = append(addrs, h.Addr)
 		veth := vethName(h.Name)
 		lines = append(lines,
 			fmt.Sprintf("link add %s type veth peer name eth0 address %s netns %d", veth, macFor(h.Addr), h.PID),
 			fmt.Sprintf("link set %s master %s up", veth, bridgeName),
 		)
 	}
-	return ipBatch(lines...)
+	return ipBatch(append(lines, staticNeighbours(bridgeName, addrs)...)...)
+}
+
+// staticNeighbours are permanent neighbour entries for lab addresses. With
+// them nobody waits for ARP: a host dialled before its address is up would
+// otherwise answer only at the next ARP retry, a second later, and entries
+// from a previous lab would be stale.
+func staticNeighbours(dev string, addrs []string) []string {
+	lines := make([]string, len(addrs))
+	for i, addr := range addrs {
+		lines[i] = "neigh replace " + addr + " lladdr " + macFor(addr) + " dev " + dev + " nud permanent"
+	}
+	return lines
 }
 
 // deleteLink removes a link if it exists.

@@ -22,7 +22,8 @@ type hostSpec struct {
 	Name          string
 	Addr          string
 	Roles         []string
-	Scratch       string // mount point for the tmpfs holding the overlay's upper layer
+	Neighbours    []string // every other address on the bridge
+	Scratch       string   // mount point for the tmpfs holding the overlay's upper layer
 	HideDirs      []string
 	EtcHosts      string
 	SSHDConfig    string
@@ -155,6 +156,7 @@ func (st *state) spec(h hostState, lab *Lab, client keyPair, hostKeys map[string
 		Name:          h.Name,
 		Addr:          h.Addr,
 		Roles:         h.Roles,
+		Neighbours:    st.neighbours(h.Addr),
 		Scratch:       filepath.Join(st.path(hostsDir), h.Name),
 		HideDirs:      []string{"/root", "/home", "/work", st.Dir},
 		EtcHosts:      renderEtcHosts(lab.Hosts),
@@ -178,6 +180,16 @@ func (st *state) spec(h hostState, lab *Lab, client keyPair, hostKeys map[string
 		}
 	}
 	return s
+}
+
+func (st *state) neighbours(self string) []string {
+	addrs := []string{bridgeAddr}
+	for _, h := range st.Hosts {
+		if h.Addr != self {
+			addrs = append(addrs, h.Addr)
+		}
+	}
+	return addrs
 }
 
 // startHost re-executes this binary as the host's init in new namespaces.

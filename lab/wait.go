@@ -27,7 +27,9 @@ func readBanner(ctx context.Context, addr string) error {
 }
 
 func tryBanner(ctx context.Context, addr string) error {
-	var d net.Dialer
+	// A SYN sent before the host's eth0 is up is lost, and TCP would resend
+	// it only after a second; dialling again soon is much faster.
+	d := net.Dialer{Timeout: 25 * time.Millisecond}
 	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(addr, "22"))
 	if err != nil {
 		return err
