@@ -30,6 +30,7 @@ type Server struct {
 	connections int
 	sessions    int
 	open        int
+	peakOpen    int
 	commands    []string
 	users       []string
 	closed      bool
@@ -98,6 +99,9 @@ func (s *Server) Sessions() int { return s.read(func() int { return s.sessions }
 
 // OpenSessions counts session channels not yet closed.
 func (s *Server) OpenSessions() int { return s.read(func() int { return s.open }) }
+
+// PeakOpenSessions is the most session channels that were open at once.
+func (s *Server) PeakOpenSessions() int { return s.read(func() int { return s.peakOpen }) }
 
 // Commands are the exec requests received, in order.
 func (s *Server) Commands() []string {

@@ -21,13 +21,17 @@ func (s *Server) session(nc ssh.NewChannel) {
 	s.mu.Lock()
 	s.sessions++
 	s.open++
+	s.peakOpen = max(s.peakOpen, s.open)
 	s.mu.Unlock()
-	defer func() {
+	// A session stops counting as open when the server closes it, as a
+	// client sees it: before the channel close is sent.
+	release := sync.OnceFunc(func() {
 		s.mu.Lock()
 		s.open--
 		s.mu.Unlock()
-	}()
+	})
 	defer ch.Close()
+	defer release()
 
 	var proc *process
 	for req := range reqs {
@@ -46,7 +50,7 @@ func (s *Server) session(nc ssh.NewChannel) {
 			if err != nil {
 				return
 			}
-			go proc.finish(ch)
+			go proc.finish(ch, release)
 		case req.Type == "signal" && proc != nil:
 			proc.kill()
 		default:
@@ -89,7 +93,7 @@ func startProcess(command string, ch ssh.Channel) (*process, error) {
 
 // finish waits for the process, reports its exit status and closes the
 // channel, as sshd does.
-func (p *process) finish(ch ssh.Channel) {
+func (p *process) finish(ch ssh.Channel, release func()) {
 	defer close(p.done)
 	err := p.cmd.Wait()
 	status := 0
@@ -101,6 +105,7 @@ func (p *process) finish(ch ssh.Channel) {
 		}
 	}
 	ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{uint32(status)}))
+	release()
 	ch.Close()
 }
 
