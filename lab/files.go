@@ -14,12 +14,20 @@ func renderSSHConfig(identityFile, knownHosts string, hosts []Host) string {
 		fmt.Fprintf(&b, "\nHost %s\n", h.Name)
 		fmt.Fprintf(&b, "  HostName %s\n", h.Addr)
 		fmt.Fprintf(&b, "  User root\n")
-		fmt.Fprintf(&b, "  IdentityFile %s\n", identityFile)
+		fmt.Fprintf(&b, "  IdentityFile %s\n", sshConfigWord(identityFile))
 		fmt.Fprintf(&b, "  IdentitiesOnly yes\n")
-		fmt.Fprintf(&b, "  UserKnownHostsFile %s\n", knownHosts)
+		fmt.Fprintf(&b, "  UserKnownHostsFile %s\n", sshConfigWord(knownHosts))
 		fmt.Fprintf(&b, "  StrictHostKeyChecking yes\n")
 	}
 	return b.String()
+}
+
+// sshConfigWord double-quotes a path with blanks, as ssh_config expects.
+func sshConfigWord(s string) string {
+	if strings.ContainsAny(s, " \t") {
+		return `"` + s + `"`
+	}
+	return s
 }
 
 // renderEtcHosts is /etc/hosts inside every lab host.
