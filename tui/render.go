@@ -1,0 +1,146 @@
+package tui
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/shoal-sh/shoal/plan"
+)
+
+// RenderOptions shape plain-text output.
+type RenderOptions struct {
+	NoColor bool // no ANSI colour (also when NO_COLOR is set)
+	Width   int  // truncate lines to this many cells; 0: no limit
+}
+
+// counts tallies a plan's changes by action.
+type counts map[plan.Action]int
+
+func countChanges(cs []*plan.Change) counts {
+	n := counts{}
+	for _, c := range cs {
+		n[c.Action]++
+	}
+	return n
+}
+
+// describe lists the non-zero counts of one node: "2 to create, 1 to change".
+func (n counts) describe() string {
+	var parts []string
+	for _, a := range []struct {
+		action plan.Action
+		text   string
+	}{{plan.Create, "to create"}, {plan.Update, "to change"}, {plan.Delete, "to delete"}} {
+		if n[a.action] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[a.action], a.text))
+		}
+	}
+	if n[plan.Conflict] > 0 {
+		parts = append(parts, plural(n[plan.Conflict], "conflict", "conflicts"))
+	}
+	if n[plan.NoOp] > 0 {
+		parts = append(parts, fmt.Sprintf("%d unchanged", n[plan.NoOp]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// planSummary is the plan's last line.
+func planSummary(p *plan.Plan) string {
+	failed := len(p.Failed())
+	if !p.HasChanges() && failed == 0 {
+		return "No changes. The hosts match the configuration."
+	}
+	n := countChanges(p.Changes)
+	line := fmt.Sprintf("Plan: %d to create, %d to change, %d to delete", n[plan.Create], n[plan.Update], n[plan.Delete])
+	if n[plan.Conflict] > 0 {
+		line += ", " + plural(n[plan.Conflict], "conflict", "conflicts")
+	}
+	if failed > 0 {
+		line += ", " + plural(failed, "node", "nodes") + " not read"
+	}
+	return line + "."
+}
+
+// nodeGroup is one node's part of a plan.
+type nodeGroup struct {
+	name    string
+	err     string
+	changes []*plan.Change
+}
+
+// groupByNode keeps the plan's node order, then adds nodes only changes name.
+func groupByNode(p *plan.Plan) []*nodeGroup {
+	var groups []*nodeGroup
+	byName := map[string]*nodeGroup{}
+	add := func(name string) *nodeGroup {
+		if g, ok := byName[name]; ok {
+			return g
+		}
+		g := &nodeGroup{name: name}
+		byName[name] = g
+		groups = append(groups, g)
+		return g
+	}
+	for _, n := range p.Nodes {
+		add(n.Name).err = n.Error
+	}
+	for _, c := range p.Changes {
+		g := add(c.Node)
+		g.changes = append(g.changes, c)
+	}
+	return groups
+}
+
+// RenderPlan writes p as text: changes grouped by node with their action
+// symbols (+ create, ~ update, - delete, ! conflict), each change's summary
+// and details indented beneath it, unchanged steps counted but not listed,
+// nodes whose facts could not be read with their error, and a last line
+// counting everything.
+func RenderPlan(w io.Writer, p *plan.Plan, o RenderOptions) {
+	s := newStyles(w, colorWanted(o.NoColor))
+	var b strings.Builder
+	writePlan(&b, p, s)
+	for _, line := range strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n") {
+		if o.Width > 0 {
+			line = ansi.Truncate(line, o.Width, "…")
+		}
+		fmt.Fprintln(w, line)
+	}
+}
+
+func writePlan(b *strings.Builder, p *plan.Plan, s styles) {
+	for _, g := range groupByNode(p) {
+		if g.err != "" {
+			fmt.Fprintf(b, "%s  %s\n\n", s.node.Render(g.name), s.failed.Render("could not read facts: "+oneLine(g.err)))
+			continue
+		}
+		n := countChanges(g.changes)
+		if n[plan.NoOp] == len(g.changes) {
+			fmt.Fprintf(b, "%s  %s\n\n", s.node.Render(g.name), s.dim.Render("up to date"))
+			continue
+		}
+		fmt.Fprintf(b, "%s  %s\n", s.node.Render(g.name), s.dim.Render(n.describe()))
+		for _, c := range g.changes {
+			if c.Action != plan.NoOp {
+				writeChange(b, c, s)
+			}
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString(s.bold.Render(planSummary(p)) + "\n")
+}
+
+func writeChange(b *strings.Builder, c *plan.Change, s styles) {
+	fmt.Fprintf(b, "  %s %s\n", s.symbol(c.Action), stepName(c.Kind, c.Target))
+	if c.Summary != "" {
+		fmt.Fprintf(b, "      %s\n", c.Summary)
+	}
+	for _, d := range c.Details {
+		fmt.Fprintf(b, "        %s\n", s.dim.Render(d))
+	}
+	if c.Action == plan.Conflict && c.Reason != "" {
+		fmt.Fprintf(b, "      %s\n", s.action[plan.Conflict].Render("refused: "+c.Reason))
+	}
+}
