@@ -94,3 +94,52 @@ func (c *fakeClock) now() time.Time {
 	c.t = c.t.Add(c.step)
 	return t
 }
+
+// replayApply drives h through a scripted apply of applyablePlan: files
+// exports, web1's fstab fails (when failWeb1) so its mount and relocate are
+// skipped, web2 and web3 receive the replica in one batch.
+func replayApply(h plan.Hook, p *plan.Plan, failWeb1 bool) {
+	step := func(id string, err error, elapsed time.Duration, progress ...plan.Progress) {
+		c := change(p, id)
+		h.StepStart(c)
+		for _, pr := range progress {
+			h.StepProgress(c, pr)
+		}
+		h.StepDone(c, err, elapsed)
+	}
+	step("files/export//srv/nas", nil, 300*time.Millisecond)
+	h.NodeDone("files", nil)
+
+	fstab := change(p, "web1/fstab//etc/fstab")
+	h.StepStart(fstab)
+	h.StepOutput(fstab, "backing up /etc/fstab to /etc/fstab.shoal.bak")
+	var web1Err error
+	if failWeb1 {
+		h.StepOutput(fstab, "sh: 1: cannot create /etc/fstab.shoal.tmp: Permission denied")
+		web1Err = errPermission
+		h.StepDone(fstab, web1Err, 120*time.Millisecond)
+		h.StepDone(change(p, "web1/mount//mnt/nas"), plan.ErrSkipped, 0)
+		h.StepDone(change(p, "web1/relocate//var/www/dolphin/storage"), plan.ErrSkipped, 0)
+	} else {
+		h.StepDone(fstab, nil, 120*time.Millisecond)
+		step("web1/mount//mnt/nas", nil, 80*time.Millisecond)
+		step("web1/relocate//var/www/dolphin/storage", nil, 1200*time.Millisecond,
+			plan.Progress{Bytes: 20 << 20, Files: 400}, plan.Progress{Bytes: 61 << 20, Files: 1204})
+	}
+	h.NodeDone("web1", web1Err)
+
+	total := plan.Progress{Bytes: 212 << 20, Files: 8311}
+	half := plan.Progress{Bytes: 106 << 20, Files: 4000}
+	step("web2/replicate//var/www/dolphin", nil, 4200*time.Millisecond, half, half, total)
+	step("web3/replicate//var/www/dolphin", nil, 4300*time.Millisecond, half, half, total)
+	step("web2/purge//var/www/dolphin/cache", nil, 40*time.Millisecond)
+	h.NodeDone("web2", nil)
+	h.NodeDone("web3", nil)
+
+	s := plan.Summary{Done: 7, Elapsed: 5 * time.Second}
+	if failWeb1 {
+		s = plan.Summary{Done: 5, Failed: 1, Skipped: 2, Elapsed: 5 * time.Second,
+			Failures: []plan.Failure{{Node: "web1", ID: fstab.ID, Error: web1Err.Error()}}}
+	}
+	h.Summary(s)
+}
