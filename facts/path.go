@@ -1,0 +1,129 @@
+package facts
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/shoal-sh/shoal/shell"
+)
+
+// Path is what is at one absolute path on a node, without following it.
+type Path struct{ Path string }
+
+func (p Path) Key() string { return "path:" + p.Path }
+
+// Command prints "<kind> <uid> <gid> <mode> <dev>", then for a directory
+// "<entries> <files> <bytes>" (files: every non-directory below it; bytes:
+// regular files only, symlinks never followed), then for a symlink its
+// target as the rest of the output.
+func (p Path) Command() string {
+	q := shell.Quote(p.Path)
+	return `p=` + q + `
+if [ -L "$p" ]; then k=symlink
+elif [ -d "$p" ]; then k=dir
+elif [ -f "$p" ]; then k=file
+elif [ -e "$p" ]; then k=other
+else echo absent; exit 0
+fi
+printf '%s %s\n' "$k" "$(stat -c '%u %g %a %d' -- "$p")"
+case $k in
+dir)
+	printf '%s ' "$(find "$p" -mindepth 1 -maxdepth 1 -printf x | wc -c)"
+	find "$p" -mindepth 1 ! -type d -printf '%y %s\n' | awk '{n++; if ($1 == "f") s += $2} END {printf "%d %.0f\n", n, s}'
+	;;
+symlink) readlink -- "$p" ;;
+esac`
+}
+
+// PathKind is what kind of thing a path is.
+type PathKind int
+
+const (
+	PathAbsent PathKind = iota
+	PathDir
+	PathFile
+	PathSymlink
+	PathOther // device, fifo, socket
+)
+
+func (k PathKind) String() string {
+	return [...]string{"absent", "directory", "file", "symlink", "special file"}[k]
+}
+
+// PathInfo is a Path fact's value.
+type PathInfo struct {
+	Kind    PathKind
+	Target  string // symlink: what it points to, as written
+	Entries int    // directory: direct children
+	Files   int64  // directory: every non-directory below it
+	Bytes   int64  // directory: size of the regular files below it
+	UID     int
+	GID     int
+	Mode    string // octal permission bits, "755"
+	Dev     uint64 // device the path lives on: equal devices allow rename
+}
+
+// Empty reports whether the path is a directory with nothing in it.
+func (i PathInfo) Empty() bool { return i.Kind == PathDir && i.Entries == 0 }
+
+// ReadPath gathers the Path fact for path on node.
+func ReadPath(ctx context.Context, src Source, node, path string) (PathInfo, error) {
+	sec, err := src.Get(ctx, node, Path{path})
+	if err != nil {
+		return PathInfo{}, err
+	}
+	if sec.Status != 0 {
+		return PathInfo{}, fmt.Errorf("inspecting %s on %s: exit %d", path, node, sec.Status)
+	}
+	info, err := ParsePath(sec.Output)
+	if err != nil {
+		return PathInfo{}, fmt.Errorf("inspecting %s on %s: %w", path, node, err)
+	}
+	return info, nil
+}
+
+// ParsePath reads the output of Path.Command.
+func ParsePath(out string) (PathInfo, error) {
+	head, rest, _ := strings.Cut(out, "\n")
+	f := strings.Fields(head)
+	if len(f) == 1 && f[0] == "absent" {
+		return PathInfo{Kind: PathAbsent}, nil
+	}
+	if len(f) != 5 {
+		return PathInfo{}, fmt.Errorf("unexpected path fact %q", head)
+	}
+	info := PathInfo{Mode: f[3]}
+	switch f[0] {
+	case "dir":
+		info.Kind = PathDir
+	case "file":
+		info.Kind = PathFile
+	case "symlink":
+		info.Kind = PathSymlink
+	case "other":
+		info.Kind = PathOther
+	default:
+		return PathInfo{}, fmt.Errorf("unexpected path kind %q", f[0])
+	}
+	var err error
+	if info.UID, err = strconv.Atoi(f[1]); err != nil {
+		return PathInfo{}, fmt.Errorf("bad uid in %q", head)
+	}
+	if info.GID, err = strconv.Atoi(f[2]); err != nil {
+		return PathInfo{}, fmt.Errorf("bad gid in %q", head)
+	}
+	if info.Dev, err = strconv.ParseUint(f[4], 10, 64); err != nil {
+		return PathInfo{}, fmt.Errorf("bad device in %q", head)
+	}
+	switch info.Kind {
+	case PathSymlink:
+		info.Target = strings.TrimSuffix(rest, "\n") // readlink's own newline
+	case PathDir:
+		if _, err := fmt.Sscanf(rest, "%d %d %d", &info.Entries, &info.Files, &info.Bytes); err != nil {
+			return PathInfo{}, fmt.Errorf("bad directory counts %q", rest)
+		}
+	}
+	return info, nil
+}
