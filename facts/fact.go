@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/shoal-sh/shoal/shell"
 )
 
 // Fact is one thing to learn about a node.
@@ -45,7 +47,7 @@ func Script(fs []Fact) string {
 		}
 		seen[f.Key()] = true
 		fmt.Fprintf(&b, "printf '\\n%s begin %%s\\n' %s\n(\n%s\n)\nprintf '\\n%s end %%s\\n' $?\n",
-			marker, strconv.Quote(f.Key()), f.Command(), marker)
+			marker, shell.Quote(f.Key()), f.Command(), marker)
 	}
 	return b.String()
 }
