@@ -75,6 +75,7 @@ type Recipe struct {
 	DynamicDirs []DynamicDir
 	CacheDirs   []CacheDir
 	Writable    []Writable
+	Builtin     bool // embedded from recipes/*.hcl
 	DeclRange   hashicl.Range
 }
 

@@ -1,0 +1,95 @@
+package hcl
+
+import (
+	hashicl "github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// decoder turns parsed files into a Config. Each block kind is decoded in
+// its own file; references between kinds are checked once all are known.
+type decoder struct {
+	blocks  map[string][]*hashicl.Block
+	builtin map[*hashicl.Block]bool // recipe blocks embedded from recipes/
+	diags   hashicl.Diagnostics
+}
+
+func newDecoder() *decoder {
+	return &decoder{blocks: map[string][]*hashicl.Block{}, builtin: map[*hashicl.Block]bool{}}
+}
+
+// declaredRecipe reports whether a recipe block named name exists, even
+// one that failed to resolve.
+func (d *decoder) declaredRecipe(name string) bool {
+	for _, b := range d.blocks["recipe"] {
+		if b.Labels[0] == name {
+			return true
+		}
+	}
+	return false
+}
+
+// collect files a body's top-level blocks by type.
+func (d *decoder) collect(body hashicl.Body, builtin bool) {
+	schema := fileSchema
+	if builtin {
+		schema = builtinSchema
+	}
+	content, diags := body.Content(schema)
+	d.diags = append(d.diags, diags...)
+	for _, b := range content.Blocks {
+		d.blocks[b.Type] = append(d.blocks[b.Type], b)
+		if builtin {
+			d.builtin[b] = true
+		}
+	}
+}
+
+// decode decodes every block in dependency order: variables (used by all
+// expressions), nodes, storage, recipes, then sites, which refer to all.
+func (d *decoder) decode(values map[string]assignedValue) (*Config, hashicl.Diagnostics) {
+	cfg := &Config{}
+	cfg.Variables = d.decodeVariables(values)
+	if d.diags.HasErrors() {
+		return nil, d.diags
+	}
+	ctx := &hashicl.EvalContext{Variables: map[string]cty.Value{"var": varObject(cfg.Variables)}}
+
+	cfg.Nodes = d.decodeNodes(ctx)
+	cfg.Storages = d.decodeStorages(ctx, cfg.Nodes)
+	cfg.Recipes = d.decodeRecipes(ctx)
+	cfg.Sites = d.decodeSites(ctx, cfg)
+	if d.diags.HasErrors() {
+		return nil, d.diags
+	}
+	return cfg, d.diags
+}
+
+// Node returns the node named name, or nil.
+func (c *Config) Node(name string) *Node {
+	for _, n := range c.Nodes {
+		if n.Name == name {
+			return n
+		}
+	}
+	return nil
+}
+
+// Storage returns the storage named name, or nil.
+func (c *Config) Storage(name string) *Storage {
+	for _, s := range c.Storages {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// Site returns the site named name, or nil.
+func (c *Config) Site(name string) *Site {
+	for _, s := range c.Sites {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
+}

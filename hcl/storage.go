@@ -1,0 +1,97 @@
+package hcl
+
+import (
+	hashicl "github.com/hashicorp/hcl/v2"
+)
+
+// storageTypes says, per type, whether the storage needs a server node
+// and an export path.
+var storageTypes = map[string]bool{"nfs": true, "sshfs": true, "cifs": true, "mounted": false}
+
+// decodeStorages decodes `storage` blocks and checks that each server is a
+// known node.
+func (d *decoder) decodeStorages(ctx *hashicl.EvalContext, nodes []*Node) []*Storage {
+	known := map[string]bool{}
+	for _, n := range nodes {
+		known[n.Name] = true
+	}
+	var storages []*Storage
+	names := newNameSet("storage")
+	for _, b := range d.blocks["storage"] {
+		name := b.Labels[0]
+		if !checkName("storage", name, b.LabelRanges[0], &d.diags) || !names.add(name, b.LabelRanges[0], &d.diags) {
+			continue
+		}
+		content, ds := b.Body.Content(storageSchema)
+		d.diags = append(d.diags, ds...)
+		if ds.HasErrors() {
+			continue
+		}
+		s := &Storage{Name: name, DeclRange: b.DefRange}
+		a := attrs{all: content.Attributes, ctx: ctx}
+		a.string("type", &s.Type)
+		a.string("server", &s.Server)
+		a.string("address", &s.Address)
+		a.string("export", &s.Export)
+		a.string("mount", &s.Mount)
+		a.string("options", &s.Options)
+		a.strings("allow", &s.Allow)
+		d.diags = append(d.diags, a.diags...)
+		if a.diags.HasErrors() {
+			continue
+		}
+		d.checkStorage(s, content.Attributes, known)
+		storages = append(storages, s)
+	}
+	return storages
+}
+
+func (d *decoder) checkStorage(s *Storage, all hashicl.Attributes, knownNodes map[string]bool) {
+	at := func(attr string) *hashicl.Range { return rangeOf(all, attr, s.DeclRange) }
+	needsServer, known := storageTypes[s.Type]
+	if !known {
+		d.diags = append(d.diags, errorAt(at("type"), "Unknown storage type",
+			"Storage %q: type %q is not one of nfs, sshfs, cifs, mounted.", s.Name, s.Type))
+		return
+	}
+	if clean, problem := checkAbsPath(s.Mount, false); problem != "" {
+		d.diags = append(d.diags, errorAt(at("mount"), "Invalid mount point", "Storage %q: mount %q %s.", s.Name, s.Mount, problem))
+	} else {
+		s.Mount = clean
+	}
+	if !needsServer {
+		if s.Server != "" || s.Export != "" {
+			d.diags = append(d.diags, errorAt(at("server"), "Mounted storage has no server",
+				"Storage %q is of type \"mounted\": something else mounts it at %s, so it takes no server or export.", s.Name, s.Mount))
+		}
+		return
+	}
+	switch {
+	case s.Server == "":
+		d.diags = append(d.diags, errorAt(s.DeclRange.Ptr(), "Missing storage server",
+			"Storage %q of type %q needs server = \"<node name>\": the node that exports it.", s.Name, s.Type))
+	case !knownNodes[s.Server]:
+		d.diags = append(d.diags, errorAt(at("server"), "Unknown node",
+			"Storage %q: server %q is not a declared node.", s.Name, s.Server))
+	}
+	if s.Export == "" {
+		d.diags = append(d.diags, errorAt(s.DeclRange.Ptr(), "Missing storage export",
+			"Storage %q of type %q needs export = \"/path/on/the/server\".", s.Name, s.Type))
+	} else if clean, problem := checkAbsPath(s.Export, true); problem != "" {
+		d.diags = append(d.diags, errorAt(at("export"), "Invalid export", "Storage %q: export %q %s.", s.Name, s.Export, problem))
+	} else {
+		s.Export = clean
+	}
+	if hasOddBytes(s.Address) || hasOddBytes(s.Options) {
+		d.diags = append(d.diags, errorAt(s.DeclRange.Ptr(), "Invalid storage setting",
+			"Storage %q: address and options may not hold control characters.", s.Name))
+	}
+	if len(s.Allow) > 0 && s.Type != "nfs" {
+		d.diags = append(d.diags, &hashicl.Diagnostic{
+			Severity: hashicl.DiagWarning,
+			Summary:  "allow is ignored",
+			Detail:   "Only nfs storage has an export list; allow does nothing for " + s.Type + ".",
+			Subject:  at("allow"),
+		})
+	}
+}
