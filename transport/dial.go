@@ -93,7 +93,7 @@ func (d *dialer) dial(ctx context.Context, t Target) (*Conn, error) {
 		}
 		name, addr := t.Node, e.addr()
 		if i < len(hops)-1 {
-			name = fmt.Sprintf("%s: jump host %s", t.Node, e.user+"@"+e.addr())
+			name = t.Node + ": jump host"
 		} else if len(r.jumps) > 0 {
 			addr += " via " + r.jumps[len(r.jumps)-1].String()
 		}

@@ -39,12 +39,12 @@ const maxJumpDepth = 8
 
 // resolveRoute works out how to reach t the way OpenSSH would.
 func resolveRoute(t Target, o Options, sc *sshConfig) (route, error) {
-	dest := resolveEndpoint(t.Host, t.User, t.Port, t.IdentityFile, o, sc)
+	dest := resolveEndpoint(t.Host, t.User, t.Port, t.IdentityFile, "", o, sc)
 	jump := t.Jump
 	if jump == "" {
 		jump = sc.get(t.Host, "ProxyJump")
 	}
-	jumps, err := resolveJumps(jump, o, sc, 0)
+	jumps, err := resolveJumps(jump, t.IdentityFile, o, sc, 0)
 	if err != nil {
 		return route{}, fmt.Errorf("%s: %w", t.Node, err)
 	}
@@ -52,8 +52,9 @@ func resolveRoute(t Target, o Options, sc *sshConfig) (route, error) {
 }
 
 // resolveJumps turns a ProxyJump value into endpoints; the first hop's own
-// ProxyJump (from ssh_config) comes before it, as with OpenSSH.
-func resolveJumps(spec string, o Options, sc *sshConfig, depth int) ([]endpoint, error) {
+// ProxyJump (from ssh_config) comes before it, as with OpenSSH. A hop that
+// ssh_config gives no IdentityFile uses the node's identity file, if any.
+func resolveJumps(spec, nodeIdentity string, o Options, sc *sshConfig, depth int) ([]endpoint, error) {
 	if spec == "" || strings.EqualFold(spec, "none") {
 		return nil, nil
 	}
@@ -67,13 +68,13 @@ func resolveJumps(spec string, o Options, sc *sshConfig, depth int) ([]endpoint,
 			return nil, err
 		}
 		if i == 0 {
-			before, err := resolveJumps(sc.get(host, "ProxyJump"), o, sc, depth+1)
+			before, err := resolveJumps(sc.get(host, "ProxyJump"), nodeIdentity, o, sc, depth+1)
 			if err != nil {
 				return nil, err
 			}
 			jumps = append(jumps, before...)
 		}
-		jumps = append(jumps, resolveEndpoint(host, user, port, "", o, sc))
+		jumps = append(jumps, resolveEndpoint(host, user, port, "", nodeIdentity, o, sc))
 	}
 	return jumps, nil
 }
@@ -97,7 +98,10 @@ func parseHop(hop string) (user, host string, port int, err error) {
 	return user, host, port, nil
 }
 
-func resolveEndpoint(alias, user string, port int, identityFile string, o Options, sc *sshConfig) endpoint {
+// resolveEndpoint applies ssh_config and defaults to what the config says.
+// identityFile overrides ssh_config; fallbackIdentity is used only when
+// ssh_config names none.
+func resolveEndpoint(alias, user string, port int, identityFile, fallbackIdentity string, o Options, sc *sshConfig) endpoint {
 	e := endpoint{host: alias, port: port, user: user}
 	if hn := sc.get(alias, "HostName"); hn != "" {
 		e.host = strings.ReplaceAll(hn, "%h", alias)
@@ -118,6 +122,9 @@ func resolveEndpoint(alias, user string, port int, identityFile string, o Option
 	ids := sc.getAll(alias, "IdentityFile")
 	if identityFile != "" {
 		ids = []string{identityFile}
+	}
+	if len(ids) == 0 && fallbackIdentity != "" {
+		ids = []string{fallbackIdentity}
 	}
 	e.explicitIDs = len(ids) > 0
 	if !e.explicitIDs {

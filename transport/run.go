@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/shoal-sh/shoal/shell"
 	"golang.org/x/crypto/ssh"
@@ -31,11 +32,13 @@ func (c *Conn) Run(ctx context.Context, cmd Command) error {
 	}
 
 	session, err := c.client.NewSession()
-	if err != nil {
-		if broken := c.broken(); broken != nil {
-			return broken
-		}
+	var refused *ssh.OpenChannelError
+	if errors.As(err, &refused) {
 		return fmt.Errorf("%s: opening session: %w", c.label, err)
+	}
+	if err != nil { // the connection itself failed
+		c.lose(err)
+		return c.broken()
 	}
 	c.sessions.Add(1)
 	defer session.Close()
@@ -88,14 +91,18 @@ func (c *Conn) exitError(err error, tail *tailBuffer) error {
 		return nil
 	case errors.As(err, &exit):
 		return &ExitError{Node: c.node, Status: exit.ExitStatus(), Stderr: strings.TrimSpace(tail.String())}
-	case errors.As(err, &missing):
+	}
+	// No exit status: usually the connection dropped, which watch is
+	// about to record.
+	select {
+	case <-c.done:
 		if broken := c.broken(); broken != nil {
 			return broken
 		}
-		return fmt.Errorf("%s: session ended without an exit status", c.label)
+	case <-time.After(time.Second):
 	}
-	if broken := c.broken(); broken != nil {
-		return broken
+	if errors.As(err, &missing) {
+		return fmt.Errorf("%s: session ended without an exit status", c.label)
 	}
 	return fmt.Errorf("%s: running script: %w", c.label, err)
 }
