@@ -1,0 +1,136 @@
+package facts
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/shoal-sh/shoal/shell"
+)
+
+// TreeDigest summarises a directory tree as one hash computed on the node,
+// so an unchanged tree costs about a hundred bytes to compare.
+//
+// Each entry contributes its type, mode, owner, path and, for files and
+// links, its size, mtime (whole seconds, what tar keeps) and link target.
+// Directory sizes and mtimes are left out: they differ between
+// filesystems and change whenever an excluded child comes or goes.
+type TreeDigest struct {
+	Root  string
+	Skip  []string // relative paths left out with everything under them (dynamic dirs)
+	Empty []string // relative dirs kept, their contents left out (caches)
+}
+
+func (t TreeDigest) Key() string { return "tree-digest:" + treeKey(t.Root, t.Skip, t.Empty) }
+
+func (t TreeDigest) Command() string {
+	find := FindTree(t.Skip, t.Empty)
+	return fmt.Sprintf(`%s
+%s \( -type d -printf 'd %%m %%U %%G %%P\0' \) -o -printf '%%y %%m %%U %%G %%s %%Ts %%P -> %%l\0' | LC_ALL=C sort -z | sha256sum | { read -r d _; printf 'tree %%s ' "$d"; }
+%s -type f -printf '%%s\n' | awk '{ n++; b += $1 } END { printf "%%d %%.0f\n", n, b }'`,
+		enterRoot(t.Root), find, find)
+}
+
+// TreeSummary is what TreeDigest found.
+type TreeSummary struct {
+	Exists bool
+	Files  int64 // regular files
+	Bytes  int64 // their total size
+	Digest string
+}
+
+// ReadTreeDigest returns the digest of a tree on node.
+func ReadTreeDigest(ctx context.Context, src Source, node string, t TreeDigest) (TreeSummary, error) {
+	sec, err := src.Get(ctx, node, t)
+	if err != nil {
+		return TreeSummary{}, err
+	}
+	s, err := ParseTreeDigest(sec)
+	if err != nil {
+		return TreeSummary{}, fmt.Errorf("summarising %s on %s: %w", t.Root, node, err)
+	}
+	return s, nil
+}
+
+// ParseTreeDigest reads the output of TreeDigest's command.
+func ParseTreeDigest(sec Section) (TreeSummary, error) {
+	if err := treeStatus(sec); err != nil {
+		return TreeSummary{}, err
+	}
+	if strings.TrimSpace(sec.Output) == "absent" {
+		return TreeSummary{}, nil
+	}
+	var s TreeSummary
+	if _, err := fmt.Sscanf(sec.Output, "tree %s %d %d", &s.Digest, &s.Files, &s.Bytes); err != nil {
+		return TreeSummary{}, fmt.Errorf("unexpected output %q", sec.Output)
+	}
+	s.Exists = true
+	return s, nil
+}
+
+// enterRoot is the shell that cds into root or prints "absent" and stops.
+func enterRoot(root string) string {
+	q := shell.Quote(root)
+	return fmt.Sprintf(`if [ ! -d %s ]; then if [ -e %s ] || [ -L %s ]; then echo notdir; else echo absent; fi; exit 0; fi
+cd -- %s || exit 1`, q, q, q, q)
+}
+
+func treeStatus(sec Section) error {
+	switch {
+	case sec.Status != 0:
+		return fmt.Errorf("exit %d", sec.Status)
+	case strings.TrimSpace(sec.Output) == "notdir":
+		return fmt.Errorf("not a directory")
+	}
+	return nil
+}
+
+// FindTree is the `find` command, run inside a tree's root, that lists
+// every entry of the tree except the skipped paths and the contents of
+// the empty ones, never following symlinks. Followed by a find action
+// (-print0, -printf) it lists exactly what TreeDigest hashes; replicate
+// feeds the same list to tar.
+func FindTree(skip, empty []string) string {
+	var prune []string
+	for _, p := range cleanRel(skip) {
+		prune = append(prune, "-path "+shell.Quote("./"+escapeGlob(p)))
+	}
+	for _, p := range cleanRel(empty) {
+		prune = append(prune, "-path "+shell.Quote("./"+escapeGlob(p)+"/*"))
+	}
+	if len(prune) == 0 {
+		return "find ."
+	}
+	return `find . \( ` + strings.Join(prune, " -o ") + ` \) -prune -o`
+}
+
+// cleanRel turns paths into clean relative ones ("./a/b/" → "a/b"),
+// dropping any that name the root itself or leave it.
+func cleanRel(paths []string) []string {
+	var out []string
+	for _, p := range paths {
+		c := path.Clean("/" + p)[1:]
+		if c == "" || strings.HasPrefix(path.Clean(p), "..") {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// escapeGlob makes find -path match p literally.
+func escapeGlob(p string) string {
+	var b strings.Builder
+	for _, r := range p {
+		if strings.ContainsRune(`\*?[]`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func treeKey(root string, skip, empty []string) string {
+	return fmt.Sprintf("%s skip=%q empty=%q", root, cleanRel(skip), cleanRel(empty))
+}

@@ -1,0 +1,110 @@
+package facts
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// makeTree writes files (path → content) under root; a content starting
+// with "->" makes a symlink instead.
+func makeTree(t *testing.T, root string, files map[string]string) {
+	t.Helper()
+	mtime := time.Unix(1700000000, 0)
+	for p, content := range files {
+		full := filepath.Join(root, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if target, ok := strings.CutPrefix(content, "->"); ok {
+			if err := os.Symlink(target, full); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(full, mtime, mtime); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func digest(t *testing.T, root string, skip, empty []string) TreeSummary {
+	t.Helper()
+	s, err := ReadTreeDigest(context.Background(), localSet(), "n", TreeDigest{Root: root, Skip: skip, Empty: empty})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestTreeDigestIgnoresSkippedAndCacheContents(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	common := map[string]string{
+		"index.php":          "<?php",
+		"inc/a b.php":        "spaces",
+		"-dash\nnewline'q\"": "hostile",
+		"link":               "->index.php",
+		"cache/.keep":        "",
+	}
+	makeTree(t, a, common)
+	makeTree(t, b, common)
+	makeTree(t, a, map[string]string{"media/u1.jpg": "jpeg", "cache/x.cache": "cached"})
+	makeTree(t, b, map[string]string{"media": "->/mnt/nas/site/media", "cache/y.cache": "other"})
+	skip, empty := []string{"media"}, []string{"cache"}
+	da, db := digest(t, a, skip, empty), digest(t, b, skip, empty)
+	if d := cmp.Diff(da, db); d != "" {
+		t.Fatalf("trees equal but for skipped paths and cache contents differ (-a +b)\n%s", d)
+	}
+	if !da.Exists || da.Files != 3 || da.Bytes != int64(len("<?php")+len("spaces")+len("hostile")) {
+		t.Errorf("counts: %+v", da)
+	}
+	if full := digest(t, a, nil, nil); full.Digest == da.Digest || full.Files != 6 {
+		t.Errorf("without exclusions the digest must change and count 6 files: %+v", full)
+	}
+	makeTree(t, b, map[string]string{"inc/new.php": "x"})
+	if db2 := digest(t, b, skip, empty); db2.Digest == da.Digest {
+		t.Error("a new file must change the digest")
+	}
+}
+
+func TestTreeDigestAbsentRoot(t *testing.T) {
+	if s := digest(t, filepath.Join(t.TempDir(), "none"), nil, nil); s.Exists {
+		t.Errorf("absent root: %+v", s)
+	}
+}
+
+func TestTreeManifest(t *testing.T) {
+	root := t.TempDir()
+	makeTree(t, root, map[string]string{
+		"a\nb":       "12",
+		"d/l":        "->../a\nb",
+		"media/x":    "skipped",
+		"cache/c":    "emptied",
+		"[glob]*":    "literal",
+		"[glob]more": "not skipped by the glob",
+	})
+	m, err := ReadTreeManifest(context.Background(), localSet(), "n",
+		TreeManifest{Root: root, Skip: []string{"media", "[glob]*"}, Empty: []string{"cache/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range m.Entries {
+		got = append(got, string(e.Type)+" "+e.Path+" "+e.Link)
+	}
+	want := []string{"f [glob]more ", "f a\nb ", "d cache ", "d d ", "l d/l ../a\nb"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got)\n%s", d)
+	}
+	if e := m.Entries[1]; e.Size != 2 || e.MTime != 1700000000 || e.Mode != 0o644 {
+		t.Errorf("entry a\\nb: %+v", e)
+	}
+}
