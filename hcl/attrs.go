@@ -29,7 +29,7 @@ func attrValue(attr *hashicl.Attribute, ctx *hashicl.EvalContext, want cty.Type)
 		return cty.NilVal, append(diags, &hashicl.Diagnostic{
 			Severity: hashicl.DiagError,
 			Summary:  "Wrong type",
-			Detail:   fmt.Sprintf("The argument %q must be %s: %s.", attr.Name, want.FriendlyName(), err),
+			Detail:   fmt.Sprintf("The argument %q must be a %s: %s.", attr.Name, want.FriendlyName(), err),
 			Subject:  attr.Expr.Range().Ptr(),
 		})
 	}

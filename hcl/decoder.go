@@ -48,8 +48,10 @@ func (d *decoder) collect(body hashicl.Body, builtin bool) {
 // expressions), nodes, storage, recipes, then sites, which refer to all.
 func (d *decoder) decode(values map[string]assignedValue) (*Config, hashicl.Diagnostics) {
 	cfg := &Config{}
-	cfg.Variables = d.decodeVariables(values)
-	if d.diags.HasErrors() {
+	var complete bool
+	cfg.Variables, complete = d.decodeVariables(values)
+	if !complete {
+		// Every expression using the missing value would fail too.
 		return nil, d.diags
 	}
 	ctx := &hashicl.EvalContext{Variables: map[string]cty.Value{"var": varObject(cfg.Variables)}}

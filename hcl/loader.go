@@ -72,13 +72,11 @@ func (l *Loader) Load(o LoadOptions) (*Config, hashicl.Diagnostics) {
 	for _, f := range user {
 		d.collect(f.Body, false)
 	}
-	diags = append(diags, d.diags...)
 	values, ds := l.variableValues(o)
 	diags = append(diags, ds...)
-	if diags.HasErrors() {
-		return nil, diags
-	}
 
+	// d.diags already holds collect's diagnostics; decoding goes on past
+	// them so one run reports every problem it can.
 	cfg, ds := d.decode(values)
 	diags = append(diags, ds...)
 	if diags.HasErrors() {

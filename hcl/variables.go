@@ -44,9 +44,11 @@ func (l *Loader) variableValues(o LoadOptions) (map[string]assignedValue, hashic
 }
 
 // decodeVariables decodes `variable` blocks and gives each its value:
-// assigned, else its default, else an error.
-func (d *decoder) decodeVariables(values map[string]assignedValue) map[string]*Variable {
-	vars := map[string]*Variable{}
+// assigned, else its default, else an error. complete is false when a
+// declared variable has no value.
+func (d *decoder) decodeVariables(values map[string]assignedValue) (vars map[string]*Variable, complete bool) {
+	vars = map[string]*Variable{}
+	complete = true
 	names := newNameSet("variable")
 	for _, b := range d.blocks["variable"] {
 		name := b.Labels[0]
@@ -74,6 +76,7 @@ func (d *decoder) decodeVariables(values map[string]assignedValue) map[string]*V
 		if assigned, ok := values[name]; ok {
 			v.Value = assigned.Value
 		} else if !hasDefault {
+			complete = false
 			d.diags = append(d.diags, errorAt(b.DefRange.Ptr(), "No value for required variable",
 				"The variable %q has no default; set it with --var %s=VALUE or in a --var-file.", name, name))
 		}
@@ -90,7 +93,7 @@ func (d *decoder) decodeVariables(values map[string]assignedValue) map[string]*V
 		}
 		d.diags = append(d.diags, diag)
 	}
-	return vars
+	return vars, complete
 }
 
 // varObject is `var` in expressions.

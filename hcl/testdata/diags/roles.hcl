@@ -1,0 +1,35 @@
+node "files" {
+  host  = "10.0.0.5"
+  roles = ["storage", "all"]
+}
+node "web1" { host = "10.0.0.11" }
+
+storage "nas" {
+  type   = "nfs"
+  server = "files"
+  export = "/srv/nas"
+  mount  = "/srv/nas"
+}
+
+# files both exports /srv/nas and, as a web node, mounts the storage there
+site "clash" {
+  root    = "/var/www/clash"
+  primary = "web1"
+  nodes   = ["web1", "files"]
+  storage = "nas"
+}
+
+# a root inside the mount point would replicate the storage itself
+site "inside" {
+  root    = "/srv/nas/site"
+  primary = "web1"
+  nodes   = ["web1"]
+  storage = "nas"
+}
+
+# two sites at one root on one node
+site "twin" {
+  root    = "/var/www/clash"
+  primary = "web1"
+  nodes   = ["web1"]
+}

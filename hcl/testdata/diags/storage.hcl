@@ -1,0 +1,38 @@
+node "files" { host = "10.0.0.5" }
+
+storage "no_server" {
+  type  = "nfs"
+  mount = "/mnt/a"
+}
+
+storage "ghost_server" {
+  type   = "sshfs"
+  server = "filer"
+  export = "/srv/b"
+  mount  = "/mnt/b"
+}
+
+storage "relative_mount" {
+  type   = "cifs"
+  server = "files"
+  export = "/srv/c"
+  mount  = "mnt/c"
+}
+
+storage "weird" {
+  type  = "s3"
+  mount = "/mnt/d"
+}
+
+storage "mounted_with_server" {
+  type   = "mounted"
+  server = "files"
+  mount  = "/mnt/e"
+}
+
+storage "root_mount" {
+  type   = "nfs"
+  server = "files"
+  export = "/"
+  mount  = "/"
+}
