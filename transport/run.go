@@ -17,57 +17,86 @@ const stderrTail = 4096
 // Run executes cmd in a new session. Without Stdin the script is written to
 // `sh -s` on stdin, so it never shows in ps or meets ARG_MAX; with Stdin the
 // script is passed to `sh -c` and Stdin is streamed. On ctx done the session
-// is killed and closed and ctx.Err() is returned.
+// is killed and closed and ctx.Err() is returned at once, even if the
+// server has not yet answered the session request.
 func (c *Conn) Run(ctx context.Context, cmd Command) error {
 	if err := c.broken(); err != nil {
 		return err
 	}
 	select {
 	case c.slots <- struct{}{}:
-		defer func() { <-c.slots }()
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-c.done:
 		return c.broken()
 	}
 
+	tail := &tailBuffer{max: stderrTail}
+	started := make(chan startedSession, 1)
+	go func() { started <- c.start(cmd, tail) }()
+	var s startedSession
+	select {
+	case s = <-started:
+	case <-ctx.Done():
+		go func() { // the server has yet to answer; tidy up when it does
+			if s := <-started; s.session != nil {
+				s.session.Close()
+			}
+			<-c.slots
+		}()
+		return ctx.Err()
+	}
+	defer func() { <-c.slots }()
+	if s.err != nil {
+		return s.err
+	}
+	defer s.session.Close()
+
+	exited := make(chan error, 1)
+	go func() { exited <- s.session.Wait() }()
+	select {
+	case err := <-exited:
+		return c.exitError(err, tail)
+	case <-ctx.Done():
+		s.session.Signal(ssh.SIGKILL)
+		s.session.Close()
+		return ctx.Err()
+	}
+}
+
+type startedSession struct {
+	session *ssh.Session
+	err     error
+}
+
+// start opens a session and starts cmd's shell in it.
+func (c *Conn) start(cmd Command, tail *tailBuffer) startedSession {
 	session, err := c.client.NewSession()
 	var refused *ssh.OpenChannelError
 	if errors.As(err, &refused) {
-		return fmt.Errorf("%s: opening session: %w", c.label, err)
+		return startedSession{err: fmt.Errorf("%s: opening session: %w", c.label, err)}
 	}
 	if err != nil { // the connection itself failed
 		c.lose(err)
-		return c.broken()
+		return startedSession{err: c.broken()}
 	}
 	c.sessions.Add(1)
-	defer session.Close()
 
-	tail := &tailBuffer{max: stderrTail}
 	session.Stdout = cmd.Stdout
 	session.Stderr = tail
 	if cmd.Stderr != nil {
 		session.Stderr = cmd.Stderr
 	}
-	remote := remoteCommand(cmd, c.sudo)
 	session.Stdin = cmd.Stdin
 	if cmd.Stdin == nil {
 		session.Stdin = strings.NewReader(cmd.Script)
 	}
-
+	remote := remoteCommand(cmd, c.sudo)
 	if err := session.Start(remote); err != nil {
-		return fmt.Errorf("%s: starting %s: %w", c.label, remote, err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- session.Wait() }()
-	select {
-	case err := <-exited:
-		return c.exitError(err, tail)
-	case <-ctx.Done():
-		session.Signal(ssh.SIGKILL)
 		session.Close()
-		return ctx.Err()
+		return startedSession{err: fmt.Errorf("%s: starting %s: %w", c.label, remote, err)}
 	}
+	return startedSession{session: session}
 }
 
 // remoteCommand is the command line the node's sshd runs: never the script

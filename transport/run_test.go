@@ -212,3 +212,45 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+func TestKeepAliveNoticesASilentPeer(t *testing.T) {
+	f := newFixture(t)
+	s := f.trusted(t)
+	o := f.options()
+	o.KeepAlive = 100 * time.Millisecond
+	c := dial(t, f, f.target("web4", s), o)
+	time.Sleep(250 * time.Millisecond) // a few probes answered: an idle connection is not dropped
+	if err := c.Run(context.Background(), transport.Command{Script: "true"}); err != nil {
+		t.Fatalf("Run on a live idle connection: %v", err)
+	}
+
+	s.Freeze()
+	start := time.Now()
+	err := c.Run(context.Background(), transport.Command{Script: "sleep 5"})
+	want := "web4 (root@" + s.Addr() + "): connection lost: no keepalive reply within 100ms"
+	if err == nil || err.Error() != want {
+		t.Errorf("Run error = %v\nwant %s", err, want)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("Run took %s to notice the silent peer", took)
+	}
+	if err := c.Run(context.Background(), transport.Command{Script: "true"}); err == nil || err.Error() != want {
+		t.Errorf("a later Run error = %v, want the same lost-connection error at once", err)
+	}
+}
+
+func TestCancelWhileTheServerIsSilent(t *testing.T) {
+	f := newFixture(t)
+	s := f.trusted(t)
+	c := dial(t, f, f.target("web5", s), f.options()) // default 15s keepalive
+	s.Freeze()
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if err := c.Run(ctx, transport.Command{Script: "true"}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Run error = %v, want context.DeadlineExceeded", err)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("Run took %s to honour a 200ms deadline", took)
+	}
+}

@@ -35,6 +35,9 @@ type Server struct {
 	users       []string
 	closed      bool
 
+	frozen     chan struct{}
+	freezeOnce sync.Once
+
 	wg sync.WaitGroup
 }
 
@@ -48,7 +51,7 @@ func Start(t testing.TB, c Config) *Server {
 	if err != nil {
 		t.Fatalf("listening for the test ssh server: %v", err)
 	}
-	s := &Server{listener: listener, forwarding: c.Forwarding, conns: map[net.Conn]bool{}}
+	s := &Server{listener: listener, forwarding: c.Forwarding, conns: map[net.Conn]bool{}, frozen: make(chan struct{})}
 	s.config = &ssh.ServerConfig{PublicKeyCallback: authorize(c.AuthorizedKeys)}
 	for _, k := range c.HostKeys {
 		s.config.AddHostKey(k)
@@ -143,10 +146,11 @@ func (s *Server) Close() {
 func (s *Server) accept() {
 	defer s.wg.Done()
 	for {
-		c, err := s.listener.Accept()
+		tcp, err := s.listener.Accept()
 		if err != nil {
 			return
 		}
+		c := &freezableConn{Conn: tcp, frozen: s.frozen, closed: make(chan struct{})}
 		s.mu.Lock()
 		if s.closed {
 			s.mu.Unlock()
