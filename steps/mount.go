@@ -1,0 +1,107 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/shoal-sh/shoal/facts"
+	"github.com/shoal-sh/shoal/plan"
+	"github.com/shoal-sh/shoal/shell"
+	"github.com/shoal-sh/shoal/transport"
+)
+
+// Mount makes sure a mount point is mounted from the expected source,
+// mounting it from fstab when it is not. It never mounts over a folder
+// that holds files (they would be hidden), and for storage someone else
+// mounts (VerifyOnly) it only checks.
+type Mount struct {
+	NodeName     string
+	MountPoint   string
+	Type         string // storage type: nfs, sshfs, cifs, mounted
+	ExpectSource string // "10.0.0.1:/srv/nas"; empty accepts any source
+	VerifyOnly   bool   // storage type "mounted"
+	Fstab        string // the fstab `mount` reads; DefaultFstab when empty
+}
+
+var (
+	_ Step    = (*Mount)(nil)
+	_ Applier = (*Mount)(nil)
+)
+
+func (m *Mount) ID() string   { return m.NodeName + "/mount/" + m.MountPoint }
+func (m *Mount) Kind() string { return "mount" }
+func (m *Mount) Node() string { return m.NodeName }
+
+func (m *Mount) Facts() []NodeFact {
+	return []NodeFact{
+		{Node: m.NodeName, Fact: facts.MountTable{}},
+		{Node: m.NodeName, Fact: facts.File{Path: m.MountPoint}},
+	}
+}
+
+func (m *Mount) Diff(ctx context.Context, src facts.Source) (*plan.Change, error) {
+	c := &plan.Change{ID: m.ID(), Node: m.NodeName, Kind: m.Kind(), Target: m.MountPoint}
+	mi, err := facts.Mount(ctx, src, m.NodeName, m.MountPoint)
+	if err != nil {
+		return nil, err
+	}
+	if mi.Mounted {
+		if !m.sourceMatches(mi.Source) {
+			c.Action, c.Reason = plan.Conflict, fmt.Sprintf("%s is mounted from %s, not %s", m.MountPoint, mi.Source, m.ExpectSource)
+			return c, nil
+		}
+		c.Action, c.Reason = plan.NoOp, fmt.Sprintf("%s is mounted from %s", m.MountPoint, mi.Source)
+		return c, nil
+	}
+	if m.VerifyOnly {
+		c.Action, c.Reason = plan.Conflict, fmt.Sprintf("%s is not mounted (storage type mounted: shoal only verifies)", m.MountPoint)
+		return c, nil
+	}
+	at, err := facts.ReadFile(ctx, src, m.NodeName, m.MountPoint)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case at.Exists && !at.IsDir:
+		c.Action, c.Reason = plan.Conflict, fmt.Sprintf("%s is a file, not a folder to mount on", m.MountPoint)
+	case at.Exists && !at.DirEmpty:
+		c.Action, c.Reason = plan.Conflict, fmt.Sprintf("%s is not mounted and holds local files: mounting would hide them", m.MountPoint)
+	default:
+		c.Action, c.Summary = plan.Create, "mount "+m.MountPoint
+	}
+	return c, nil
+}
+
+func (m *Mount) sourceMatches(source string) bool {
+	return m.ExpectSource == "" || strings.TrimRight(source, "/") == strings.TrimRight(m.ExpectSource, "/")
+}
+
+// Apply creates the mount point, mounts it from fstab if it is still
+// empty, and checks the mount table afterwards.
+func (m *Mount) Apply(ctx context.Context, h transport.Host, c *plan.Change, r Reporter) error {
+	mount := "mount -- " + shell.Quote(m.MountPoint)
+	if m.Fstab != "" && m.Fstab != DefaultFstab {
+		mount = "mount -T " + shell.Quote(m.Fstab) + " -- " + shell.Quote(m.MountPoint)
+	}
+	script := fmt.Sprintf(`set -e
+mp=%s
+mkdir -p -- "$mp"
+if mountpoint -q -- "$mp"; then exit 0; fi
+if [ -n "$(find "$mp" -mindepth 1 -maxdepth 1 -print -quit)" ]; then
+  echo "$mp holds local files: mounting would hide them" >&2; exit 3
+fi
+%s`, shell.Quote(m.MountPoint), mount)
+	if err := h.Run(ctx, transport.Command{Script: script}); err != nil {
+		return fmt.Errorf("mounting %s on %s: %w", m.MountPoint, h.Name(), err)
+	}
+	mi, err := facts.Mount(ctx, facts.NewSet(map[string]transport.Host{h.Name(): h}), h.Name(), m.MountPoint)
+	if err != nil {
+		return fmt.Errorf("checking the mount of %s on %s: %w", m.MountPoint, h.Name(), err)
+	}
+	if !mi.Mounted || !m.sourceMatches(mi.Source) {
+		return fmt.Errorf("mounting %s on %s: mount succeeded but the mount table shows %+v", m.MountPoint, h.Name(), mi)
+	}
+	r.Output(fmt.Sprintf("mounted %s from %s", m.MountPoint, mi.Source))
+	return nil
+}
