@@ -1,0 +1,111 @@
+package recipes_test
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/shoal-sh/shoal/hcl"
+	"github.com/shoal-sh/shoal/recipes"
+)
+
+// TestEveryRecipeLoads gives each built-in recipe a minimal site and
+// checks it loads clean, with folders of every kind.
+func TestEveryRecipeLoads(t *testing.T) {
+	files, err := fs.Glob(recipes.FS, "*.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no embedded recipes")
+	}
+	names := hcl.RecipeNames()
+	if len(names) < len(files) {
+		t.Fatalf("RecipeNames() = %v, want at least one recipe per file %v", names, files)
+	}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			site := filepath.Join(t.TempDir(), "site.hcl")
+			src := `node "web1" {}
+storage "nas" {
+  type  = "mounted"
+  mount = "/mnt/nas"
+}
+site "s" {
+  recipe  = "` + name + `"
+  root    = "/var/www/s"
+  primary = "web1"
+  nodes   = ["web1"]
+  storage = "nas"
+}
+`
+			if err := os.WriteFile(site, []byte(src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			l := hcl.NewLoader()
+			cfg, diags := l.Load(hcl.LoadOptions{Files: []string{site}})
+			if len(diags) > 0 {
+				var out bytes.Buffer
+				l.WriteDiagnostics(&out, diags, false)
+				t.Fatalf("recipe %s does not load clean:\n%s", name, out.String())
+			}
+			s := cfg.Site("s")
+			if len(s.DynamicDirs) == 0 || len(s.CacheDirs) == 0 || len(s.Writable) == 0 {
+				t.Errorf("recipe %s: %d dynamic, %d cache, %d writable folders; want some of each",
+					name, len(s.DynamicDirs), len(s.CacheDirs), len(s.Writable))
+			}
+			if cfg.Recipes[name].Description == "" {
+				t.Errorf("recipe %s has no description", name)
+			}
+		})
+	}
+}
+
+// TestDolphinCoversTheSeed checks the dolphin recipe relocates every
+// folder the BoonEx how-to moves by hand, to the same place on the
+// storage, and empties the caches it empties.
+func TestDolphinCoversTheSeed(t *testing.T) {
+	seed := map[string]string{
+		"media":                                        "media",
+		"modules/boonex/avatar/data/images":            "modules/avatar/images",
+		"modules/boonex/avatar/data/tmp":               "modules/avatar/tmp",
+		"modules/boonex/photos/data/files":             "modules/photos/files",
+		"modules/boonex/files/data/files":              "modules/files/files",
+		"modules/boonex/profile_customize/data/images": "modules/profile_customize/images",
+		"modules/boonex/forum/data/attachments":        "modules/forum/attachments",
+	}
+	for _, mod := range []string{"board", "chat", "photo", "im", "mp3", "video", "video_comments"} {
+		seed["flash/modules/"+mod+"/files"] = "flash/" + mod + "/files"
+	}
+	for _, mod := range []string{"board", "chat", "photo", "im", "mp3", "video", "video_comments", "desktop", "global"} {
+		seed["flash/modules/"+mod+"/xml"] = "flash/" + mod + "/xml"
+	}
+	cfg, diags := hcl.NewLoader().Load(hcl.LoadOptions{Dir: t.TempDir()})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	dolphin := cfg.Recipes["dolphin"]
+	got := map[string]string{}
+	for _, d := range dolphin.DynamicDirs {
+		got[d.Path] = d.Shared
+	}
+	for path, shared := range seed {
+		if got[path] != shared {
+			t.Errorf("dynamic_dir %q: shared = %q, want %q", path, got[path], shared)
+		}
+	}
+	var caches []string
+	for _, c := range dolphin.CacheDirs {
+		caches = append(caches, c.Path)
+	}
+	serializer := "plugins/htmlpurifier/standalone/HTMLPurifier/DefinitionCache/Serializer/"
+	for _, want := range []string{"cache", "cache_public", "tmp",
+		serializer + "HTML", serializer + "CSS", serializer + "Test", serializer + "URI"} {
+		if !slices.Contains(caches, want) {
+			t.Errorf("cache_dir %q missing from %v", want, caches)
+		}
+	}
+}
