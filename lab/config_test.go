@@ -30,7 +30,8 @@ func golden(t *testing.T, name, got string) {
 }
 
 func exampleHosts() []Host {
-	return newState(Options{Dir: "/run/shoal-lab", Web: 2, Storage: StorageSSHFS}).lab().Hosts
+	st := &state{Dir: "/run/shoal-lab", Storage: StorageSSHFS, Hosts: labHosts(labNet{}, 2)}
+	return st.lab().Hosts
 }
 
 func TestHostsAndAddresses(t *testing.T) {
@@ -57,9 +58,15 @@ func TestMACFor(t *testing.T) {
 	}
 }
 
-func TestVethNamesFitTheKernelLimit(t *testing.T) {
-	if name := vethName("web" + "200"); len(name) > 15 {
-		t.Errorf("veth name %q is longer than 15 bytes", name)
+func TestNetworksOfConcurrentLabs(t *testing.T) {
+	last := labNet{Index: maxLabs - 1}
+	got := []string{last.bridge(), last.gateway(), last.files(), last.web(maxWeb), last.veth("web200")}
+	want := []string{"shoal-lab15", "10.77.15.1", "10.77.15.5", "10.77.15.210", "shoal15-web200"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if name := last.veth("web200"); len(name) > 15 {
+		t.Errorf("veth name %q is longer than the kernel's 15 bytes", name)
 	}
 }
 
@@ -127,7 +134,7 @@ func TestSSHConfigQuotesPathsWithBlanks(t *testing.T) {
 }
 
 func TestEtcHostsGolden(t *testing.T) {
-	golden(t, "etc_hosts", renderEtcHosts(exampleHosts()))
+	golden(t, "etc_hosts", renderEtcHosts("10.77.0.1", exampleHosts()))
 }
 
 func TestSSHDConfigGolden(t *testing.T) {

@@ -31,10 +31,10 @@ func sshConfigWord(s string) string {
 }
 
 // renderEtcHosts is /etc/hosts inside every lab host.
-func renderEtcHosts(hosts []Host) string {
+func renderEtcHosts(gateway string, hosts []Host) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n")
-	fmt.Fprintf(&b, "%s\tshoal-lab-gateway\n", bridgeAddr)
+	fmt.Fprintf(&b, "%s\tshoal-lab-gateway\n", gateway)
 	for _, h := range hosts {
 		fmt.Fprintf(&b, "%s\t%s\n", h.Addr, h.Name)
 	}

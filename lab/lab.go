@@ -38,6 +38,7 @@ type Lab struct {
 	Dir          string
 	Hosts        []Host
 	Storage      string
+	Bridge       string // the lab's network bridge on this machine
 	SSHConfig    string // ssh -F this
 	KnownHosts   string
 	IdentityFile string
@@ -93,11 +94,8 @@ func Up(ctx context.Context, o Options) (*Lab, error) {
 	if _, err := readState(o.Dir); err == nil {
 		return nil, fmt.Errorf("lab: a lab is already up in %s (run `shoal lab down --dir %s` first)", o.Dir, o.Dir)
 	}
-	if bridgeExists() {
-		return nil, fmt.Errorf("lab: bridge %s already exists: another lab is up elsewhere, or a crashed one left it (ip link del %s)", bridgeName, bridgeName)
-	}
-	st := newState(o)
-	lab, err := st.start(ctx)
+	st := &state{Dir: o.Dir, Storage: o.Storage}
+	lab, err := st.start(ctx, o.Web)
 	if err != nil {
 		if downErr := st.down(); downErr != nil {
 			err = errors.Join(err, fmt.Errorf("cleaning up after the failed start: %w", downErr))

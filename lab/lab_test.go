@@ -7,8 +7,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestMain(m *testing.M) {
@@ -47,7 +50,7 @@ func upLab(t *testing.T, o Options) *Lab {
 	if err != nil {
 		t.Fatalf("Up: %v", err)
 	}
-	t.Logf("lab with %d web hosts up in %v", o.Web, time.Since(start).Round(time.Millisecond))
+	t.Logf("lab with %d web hosts up on %s in %v", o.Web, lab.Bridge, time.Since(start).Round(time.Millisecond))
 	t.Cleanup(func() {
 		if err := Down(lab.Dir); err != nil {
 			t.Errorf("Down: %v", err)
@@ -70,6 +73,7 @@ func sshRun(t *testing.T, lab *Lab, host, script string) string {
 
 func TestLabSSHFS(t *testing.T) {
 	needLab(t)
+	t.Parallel() // with the next test: two labs at once
 	lab := upLab(t, Options{Dir: filepath.Join(t.TempDir(), "lab"), Web: 2})
 
 	for _, h := range []string{"files", "web1", "web2"} {
@@ -105,13 +109,14 @@ func TestLabSSHFS(t *testing.T) {
 	if got := sshRun(t, lab, "web1", "ls -A /work /root /home | tr '\\n' ' '"); strings.Contains(got, "main") || strings.Contains(got, "notes") {
 		t.Errorf("web1 sees this machine's folders: %s", got)
 	}
-	if got := sshRun(t, lab, "web1", "id -u www-data && getent hosts files"); !strings.Contains(got, filesAddr) {
+	if got := sshRun(t, lab, "web1", "id -u www-data && getent hosts files"); !strings.Contains(got, lab.Hosts[0].Addr) {
 		t.Errorf("web1: www-data or files missing: %s", got)
 	}
 }
 
 func TestLabDownRemovesEverythingAndUpAgain(t *testing.T) {
 	needLab(t)
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "lab")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -119,6 +124,7 @@ func TestLabDownRemovesEverythingAndUpAgain(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Up: %v", err)
 	}
+	t.Logf("bind lab up on %s", lab.Bridge)
 	if _, err := Up(ctx, Options{Dir: dir, Web: 1}); err == nil || !strings.Contains(err.Error(), "already up") {
 		t.Errorf("second Up in the same dir: err = %v, want 'already up'", err)
 	}
@@ -126,18 +132,21 @@ func TestLabDownRemovesEverythingAndUpAgain(t *testing.T) {
 	if got := sshRun(t, lab, "files", "cat /srv/nas/f"); got != "bound" {
 		t.Errorf("files reads %q, want bound", got)
 	}
-	pids := lab.Hosts
+	st, err := readState(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := Down(dir); err != nil {
 		t.Fatalf("Down: %v", err)
 	}
-	for _, h := range pids {
+	for _, h := range lab.Hosts {
 		if _, err := os.Stat("/proc/" + strconv.Itoa(h.PID)); err == nil {
 			if start, zombie, ok := procStart(h.PID); ok && !zombie && start != 0 {
 				t.Errorf("%s: pid %d still runs after Down", h.Name, h.PID)
 			}
 		}
 	}
-	for _, link := range []string{bridgeName, vethName("files"), vethName("web1")} {
+	for _, link := range []string{lab.Bridge, st.Net.veth("files"), st.Net.veth("web1")} {
 		if exec.Command("ip", "link", "show", "dev", link).Run() == nil {
 			t.Errorf("link %s still exists after Down", link)
 		}
@@ -149,8 +158,87 @@ func TestLabDownRemovesEverythingAndUpAgain(t *testing.T) {
 		t.Errorf("second Down: %v", err)
 	}
 
-	lab = upLab(t, Options{Dir: dir, Web: 1, Storage: StorageBind})
+	// Up again in a directory that holds something of the user's: the
+	// second lab must answer (no stale ARP), and Down must leave that alone.
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	keep := filepath.Join(dir, "keep.txt")
+	if err := os.WriteFile(keep, []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lab, err = Up(ctx, Options{Dir: dir, Web: 1, Storage: StorageBind})
+	if err != nil {
+		t.Fatalf("Up after Down: %v", err)
+	}
 	if got := sshRun(t, lab, "web1", "hostname"); got != "web1" {
 		t.Errorf("after up/down/up, web1 hostname = %q", got)
 	}
+
+	// A host that died: Status says so, Down still cleans up.
+	if err := syscall.Kill(lab.Hosts[1].PID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	_, statuses, err := Status(dir)
+	if err != nil {
+		t.Fatalf("Status: %v", err)
+	}
+	got := map[string][2]bool{}
+	for _, s := range statuses {
+		got[s.Host.Name] = [2]bool{s.Running, s.SSH}
+	}
+	want := map[string][2]bool{"files": {true, true}, "web1": {false, false}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Status after killing web1: [running, ssh] (-want +got):\n%s", diff)
+	}
+	if err := Down(dir); err != nil {
+		t.Fatalf("Down with a dead host: %v", err)
+	}
+	if linkExists(lab.Bridge) {
+		t.Errorf("bridge %s still exists after Down", lab.Bridge)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatalf("Down removed the user's dir: %v", err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if diff := cmp.Diff([]string{"keep.txt"}, names); diff != "" {
+		t.Errorf("left in the lab dir after Down (-want +got):\n%s", diff)
+	}
+}
+
+func TestUpCleansUpWhenItFails(t *testing.T) {
+	needLab(t)
+	dir := filepath.Join(t.TempDir(), "lab")
+	before := labBridges(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // hosts start, but Up gives up waiting for them at once
+	if _, err := Up(ctx, Options{Dir: dir, Web: 1}); err == nil {
+		t.Fatal("Up with a cancelled context succeeded")
+	}
+	if diff := cmp.Diff(before, labBridges(t)); diff != "" {
+		t.Errorf("lab bridges before and after a failed Up (-before +after):\n%s", diff)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("lab dir left behind by a failed Up (err %v)", err)
+	}
+}
+
+func labBridges(t *testing.T) []string {
+	t.Helper()
+	out, err := exec.Command("ip", "-o", "link", "show", "type", "bridge").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if f := strings.Fields(line); len(f) > 1 && strings.HasPrefix(f[1], "shoal-lab") {
+			names = append(names, strings.TrimSuffix(f[1], ":"))
+		}
+	}
+	return names
 }

@@ -52,8 +52,17 @@ type runningHost struct {
 
 // start creates the lab step by step, recording each step in the state
 // file before taking it.
-func (st *state) start(ctx context.Context) (*Lab, error) {
+func (st *state) start(ctx context.Context, web int) (*Lab, error) {
 	if err := st.makeDir(); err != nil {
+		return nil, err
+	}
+	n, err := claimNet()
+	if err != nil {
+		return nil, fmt.Errorf("lab: %w", err)
+	}
+	st.Net, st.Bridge = n, true
+	st.Hosts = labHosts(n, web)
+	if err := st.save(); err != nil {
 		return nil, err
 	}
 	client, err := newKeyPair("shoal-lab")
@@ -69,13 +78,6 @@ func (st *state) start(ctx context.Context) (*Lab, error) {
 	lab := st.lab()
 	if err := st.writeClientFiles(lab, client, hostKeys); err != nil {
 		return nil, err
-	}
-	st.Bridge = true
-	if err := st.save(); err != nil {
-		return nil, err
-	}
-	if err := createBridge(); err != nil {
-		return nil, fmt.Errorf("creating bridge %s: %w", bridgeName, err)
 	}
 	running := make([]runningHost, len(st.Hosts))
 	defer func() {
@@ -93,8 +95,8 @@ func (st *state) start(ctx context.Context) (*Lab, error) {
 			return nil, err
 		}
 	}
-	if err := attachHosts(st.Hosts); err != nil {
-		return nil, fmt.Errorf("plugging hosts into %s: %w", bridgeName, err)
+	if err := attachHosts(st.Net, st.Hosts); err != nil {
+		return nil, err
 	}
 	for i, h := range st.Hosts {
 		spec, err := json.Marshal(st.spec(h, lab, client, hostKeys))
@@ -159,7 +161,7 @@ func (st *state) spec(h hostState, lab *Lab, client keyPair, hostKeys map[string
 		Neighbours:    st.neighbours(h.Addr),
 		Scratch:       filepath.Join(st.path(hostsDir), h.Name),
 		HideDirs:      []string{"/root", "/home", "/work", st.Dir},
-		EtcHosts:      renderEtcHosts(lab.Hosts),
+		EtcHosts:      renderEtcHosts(st.Net.gateway(), lab.Hosts),
 		SSHDConfig:    renderSSHDConfig(h.Addr),
 		HostKey:       hostKeys[h.Name],
 		AuthorizedKey: client.Public,
@@ -173,8 +175,8 @@ func (st *state) spec(h hostState, lab *Lab, client keyPair, hostKeys map[string
 	default:
 		s.SSHFS = &sshfsSpec{
 			ClientKey:  client.Private,
-			KnownHosts: knownHostsLine("files", filesAddr, hostKeys["files"].Public) + "\n",
-			Server:     filesAddr,
+			KnownHosts: knownHostsLine("files", st.Net.files(), hostKeys["files"].Public) + "\n",
+			Server:     st.Net.files(),
 			Export:     "/srv/nas",
 			Mount:      "/mnt/nas",
 		}
@@ -183,7 +185,7 @@ func (st *state) spec(h hostState, lab *Lab, client keyPair, hostKeys map[string
 }
 
 func (st *state) neighbours(self string) []string {
-	addrs := []string{bridgeAddr}
+	addrs := []string{st.Net.gateway()}
 	for _, h := range st.Hosts {
 		if h.Addr != self {
 			addrs = append(addrs, h.Addr)

@@ -28,8 +28,9 @@ const (
 type state struct {
 	Dir        string
 	Storage    string
-	CreatedDir bool // Up made Dir, so Down removes it when empty
-	Bridge     bool // Up created the bridge
+	CreatedDir bool   // Up made Dir, so Down removes it when empty
+	Net        labNet // valid once Bridge is set
+	Bridge     bool   // Up created the bridge of Net
 	Hosts      []hostState
 }
 
@@ -41,13 +42,13 @@ type hostState struct {
 	StartTime uint64 // /proc/<pid>/stat starttime, to tell our process from a reused pid
 }
 
-func newState(o Options) *state {
-	st := &state{Dir: o.Dir, Storage: o.Storage}
-	st.Hosts = append(st.Hosts, hostState{Name: "files", Addr: filesAddr, Roles: []string{"files"}})
-	for i := 1; i <= o.Web; i++ {
-		st.Hosts = append(st.Hosts, hostState{Name: "web" + strconv.Itoa(i), Addr: webAddr(i), Roles: []string{"web"}})
+// labHosts are "files" and web1..webN on network n.
+func labHosts(n labNet, web int) []hostState {
+	hosts := []hostState{{Name: "files", Addr: n.files(), Roles: []string{"files"}}}
+	for i := 1; i <= web; i++ {
+		hosts = append(hosts, hostState{Name: "web" + strconv.Itoa(i), Addr: n.web(i), Roles: []string{"web"}})
 	}
-	return st
+	return hosts
 }
 
 func readState(dir string) (*state, error) {
@@ -87,6 +88,9 @@ func (st *state) lab() *Lab {
 		KnownHosts:   st.path(knownHosts),
 		IdentityFile: st.path(identityName),
 	}
+	if st.Bridge {
+		lab.Bridge = st.Net.bridge()
+	}
 	for _, h := range st.Hosts {
 		lab.Hosts = append(lab.Hosts, Host{Name: h.Name, Addr: h.Addr, Roles: h.Roles, PID: h.PID})
 	}
@@ -103,12 +107,15 @@ func (st *state) down() error {
 		}
 	}
 	for _, h := range st.Hosts {
-		if err := deleteLink(vethName(h.Name)); err != nil {
+		if h.PID == 0 {
+			continue // never started, so never plugged in
+		}
+		if err := deleteLink(st.Net.veth(h.Name)); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", h.Name, err))
 		}
 	}
 	if st.Bridge {
-		if err := deleteLink(bridgeName); err != nil {
+		if err := deleteLink(st.Net.bridge()); err != nil {
 			errs = append(errs, err)
 		}
 	}

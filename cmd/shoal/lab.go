@@ -67,7 +67,7 @@ func runLabUp(ctx context.Context, o lab.Options, out io.Writer) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", h.Name, h.Addr, strings.Join(h.Roles, ","), h.PID)
 	}
 	tw.Flush()
-	fmt.Fprintf(out, "\nlab up in %s: %d hosts, storage %s, in %s\n", time.Since(start).Round(time.Millisecond), len(l.Hosts), l.Storage, l.Dir)
+	fmt.Fprintf(out, "\nlab up in %s: %d hosts on %s, storage %s, files in %s\n", time.Since(start).Round(time.Millisecond), len(l.Hosts), l.Bridge, l.Storage, l.Dir)
 	fmt.Fprintf(out, "  ssh -F %s web1\n", l.SSHConfig)
 	fmt.Fprintf(out, "  export SHOAL_SSH_CONFIG=%s   # for shoal plan/apply\n", l.SSHConfig)
 	return nil
