@@ -1,0 +1,111 @@
+package steps
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/shoal-sh/shoal/facts"
+	"github.com/shoal-sh/shoal/plan"
+	"github.com/shoal-sh/shoal/transport"
+)
+
+// relocateRounds bounds Apply's read-act loop: the longest path, an
+// interrupted copy, needs one script and one check.
+const relocateRounds = 4
+
+// Apply reads the node again, refuses unless the storage is mounted now,
+// and runs the script of the state it finds until L links to S. Each
+// script leaves a state the next round (or the next plan) recognises.
+func (s *Relocate) Apply(ctx context.Context, h transport.Host, c *plan.Change, r Reporter) error {
+	if err := s.validate(); err != nil {
+		return err
+	}
+	stamp := time.Now().UTC().Format("20060102-150405")
+	for range relocateRounds {
+		f, err := s.read(ctx, s.observe(h))
+		if err != nil {
+			return fmt.Errorf("relocating %s on %s: %w", s.local(), s.NodeName, err)
+		}
+		d := s.decide(f, false)
+		switch d.state {
+		case relocLinked:
+			return nil
+		case relocConflict:
+			return fmt.Errorf("relocating %s on %s: refused: %s", s.local(), s.NodeName, d.reason)
+		}
+		r.Output(d.summary)
+		out := newRelocateOutput(r)
+		err = h.Run(ctx, transport.Command{Script: s.script(d.state, stamp), Stdout: out})
+		out.Flush()
+		if err != nil {
+			var exit *transport.ExitError
+			if errors.As(err, &exit) && exit.Stderr != "" {
+				return fmt.Errorf("relocating %s on %s (%s): %s", s.local(), s.NodeName, d.state, exit.Stderr)
+			}
+			return fmt.Errorf("relocating %s on %s (%s): %w", s.local(), s.NodeName, d.state, err)
+		}
+	}
+	return fmt.Errorf("relocating %s on %s: still not linked after %d rounds", s.local(), s.NodeName, relocateRounds)
+}
+
+func (s *Relocate) observe(h transport.Host) facts.Source {
+	if s.Observe != nil {
+		return s.Observe(h)
+	}
+	return facts.NewSet(map[string]transport.Host{s.NodeName: h})
+}
+
+// relocateOutput turns the script's stdout into progress (tar's listing of
+// what it copied) and log lines (everything else).
+type relocateOutput struct {
+	r       Reporter
+	pending []byte
+	done    plan.Progress
+	last    time.Time
+}
+
+func newRelocateOutput(r Reporter) *relocateOutput { return &relocateOutput{r: r} }
+
+func (o *relocateOutput) Write(p []byte) (int, error) {
+	o.pending = append(o.pending, p...)
+	for {
+		i := bytes.IndexByte(o.pending, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		o.line(string(o.pending[:i]))
+		o.pending = o.pending[i+1:]
+	}
+}
+
+func (o *relocateOutput) line(l string) {
+	entry, ok := parseTarListing(l)
+	if !ok {
+		o.r.Output(l)
+		return
+	}
+	if entry.kind != 'd' {
+		o.done.Files++
+	}
+	if entry.kind == '-' {
+		o.done.Bytes += entry.size
+	}
+	if now := time.Now(); now.Sub(o.last) >= 100*time.Millisecond {
+		o.last = now
+		o.r.Progress(o.done)
+	}
+}
+
+// Flush reports the last partial line and the final count.
+func (o *relocateOutput) Flush() {
+	if len(o.pending) > 0 {
+		o.line(string(o.pending))
+		o.pending = nil
+	}
+	if o.done != (plan.Progress{}) {
+		o.r.Progress(o.done)
+	}
+}

@@ -1,0 +1,140 @@
+package steps
+
+import (
+	"path"
+	"strings"
+
+	"github.com/shoal-sh/shoal/shell"
+)
+
+// relocatePrelude names the paths and defines the verification every
+// move relies on: two trees are equal when their names, kinds, file sizes,
+// symlink targets and the sha256 of every file are. Owners and modes are
+// not compared: some storages map them.
+const relocatePrelude = `set -e
+shoal_manifest() (
+	cd -- "$1"
+	{
+		find . \( -type d -printf 'd %p\0' \) -o \( -type l -printf 'l %p -> %l\0' \) \
+			-o \( -type f -printf 'f %s %p\0' \) -o -printf '%y %p\0' | LC_ALL=C sort -z
+		find . -type f -exec sha256sum -- {} + | LC_ALL=C sort
+	} | sha256sum
+)
+shoal_verify() {
+	echo "verifying $2 against $1"
+	a=$(shoal_manifest "$1")
+	b=$(shoal_manifest "$2")
+	if [ "$a" != "$b" ]; then
+		echo "$1 and $2 differ (names, sizes, symlinks or checksums); nothing was removed" >&2
+		exit 1
+	fi
+}
+shoal_unlink_empty() {
+	if [ -d "$1" ] && [ ! -L "$1" ]; then rmdir -- "$1"; fi
+}
+`
+
+// relocateCopy copies L into a fresh S.shoal-partial with tar, owners,
+// modes and times kept; tar's listing goes to stdout for progress. A
+// create status of 1 (a file changed while read) is left to the
+// verification that follows.
+const relocateCopy = `exec 3>&1
+rm -rf -- "$P"
+mkdir -p -- "$SP"
+mkdir -- "$P"
+created=$( { { tar -C "$L" --numeric-owner -cvvf - . 2>&3; echo $? >&4; } | tar -C "$P" --numeric-owner -xpf - >&2; } 4>&1 ) ||
+	{ echo "extracting into $P failed" >&2; exit 1; }
+[ "$created" -le 1 ] || { echo "reading $L failed" >&2; exit 1; }
+`
+
+// relocateSwap puts a verified partial copy in place and links L to it;
+// L's data waits in L.shoal-old until it is verified once more.
+const relocateSwap = `shoal_verify "$O" "$P"
+shoal_unlink_empty "$S"
+mv -T -- "$P" "$S"
+ln -sT -- "$S" "$L"
+`
+
+const relocateDropOld = `shoal_verify "$O" "$L"
+rm -rf -- "$O"
+`
+
+// relocateMerge copies into S what it lacks (overwriting nothing), then
+// drops from L only what S holds identically; what is left differs from
+// S and is kept in L.shoal-conflicts-<time> and listed.
+const relocateMerge = `tar -C "$L" --numeric-owner -cf - . | tar -C "$S" --numeric-owner --skip-old-files -xpf -
+cd -- "$L"
+find . ! -type d -exec sh -c '
+	S=$1; shift
+	for f; do
+		t=$S/$f
+		if [ -L "$f" ]; then
+			[ -L "$t" ] && [ "$(readlink -- "$f")" = "$(readlink -- "$t")" ] && rm -f -- "$f"
+		elif [ -f "$f" ]; then
+			[ -f "$t" ] && [ ! -L "$t" ] && cmp -s -- "$f" "$t" && rm -f -- "$f"
+		fi
+	done
+	exit 0' shoal-merge "$S" {} +
+find . -mindepth 1 -depth -type d -empty -delete
+cd /
+if [ -z "$(ls -A -- "$L")" ]; then
+	rmdir -- "$L"
+else
+	mv -T -- "$L" "$C"
+	echo "kept in $C (differs from $S):"
+	(cd -- "$C" && find . ! -type d)
+fi
+ln -sT -- "$S" "$L"
+`
+
+// script is the shell that moves state forward; stamp names the folder
+// that keeps files a merge could not place.
+func (s *Relocate) script(state relocateState, stamp string) string {
+	var b strings.Builder
+	b.WriteString(relocatePrelude)
+	for _, v := range [][2]string{
+		{"L", s.local()}, {"S", s.Shared}, {"O", s.old()}, {"P", s.partial()},
+		{"SP", path.Dir(s.Shared)}, {"C", s.local() + ".shoal-conflicts-" + stamp},
+	} {
+		b.WriteString(v[0] + "=" + shell.Quote(v[1]) + "\n")
+	}
+	switch state {
+	case relocRename:
+		// mv falls back to copy-and-delete across filesystems: refuse that.
+		b.WriteString(`mkdir -p -- "$SP"
+[ "$(stat -c %d -- "$L")" = "$(stat -c %d -- "$SP")" ] || { echo "$L and $SP are on different filesystems" >&2; exit 1; }
+shoal_unlink_empty "$S"
+mv -T -- "$L" "$S"
+ln -sT -- "$S" "$L"
+`)
+	case relocCopy:
+		b.WriteString(relocateCopy + `shoal_verify "$L" "$P"
+mv -T -- "$L" "$O"
+` + relocateSwap + relocateDropOld)
+	case relocFinishPartial:
+		b.WriteString(relocateSwap + relocateDropOld)
+	case relocFinishShared:
+		b.WriteString(`shoal_verify "$O" "$S"
+ln -sT -- "$S" "$L"
+rm -rf -- "$O"
+`)
+	case relocCleanOld:
+		b.WriteString(relocateDropOld)
+	case relocLink:
+		b.WriteString(`shoal_unlink_empty "$L"
+ln -sT -- "$S" "$L"
+`)
+	case relocCreateLink:
+		b.WriteString(`mkdir -p -- "$S"
+if [ -d "$L" ] && [ ! -L "$L" ]; then
+	chown --reference="$L" -- "$S"
+	chmod --reference="$L" -- "$S"
+	rmdir -- "$L"
+fi
+[ -L "$L" ] || ln -sT -- "$S" "$L"
+`)
+	case relocMerge:
+		b.WriteString(relocateMerge)
+	}
+	return b.String()
+}
