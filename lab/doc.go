@@ -14,4 +14,7 @@
 // what Up created. The package must not touch anything outside its bridge,
 // its veths, its processes and its directory, and must never route the lab
 // hosts anywhere but the bridge.
+//
+// A lab is for testing, not a security boundary: its hosts run as this
+// machine's root (in namespaces, with /proc/sys read-only).
 package lab

@@ -144,6 +144,9 @@ func mountSystem(s hostSpec) error {
 			return fmt.Errorf("mounting %s: %w", m.target, err)
 		}
 	}
+	if err := protectProc(root + "/proc"); err != nil {
+		return err
+	}
 	if err := populateDev(root + "/dev"); err != nil {
 		return fmt.Errorf("populating /dev: %w", err)
 	}
@@ -153,6 +156,24 @@ func mountSystem(s hostSpec) error {
 	if s.NASMount != "" {
 		if err := syscall.Mount(s.NAS, root+s.NASMount, "", syscall.MS_BIND, ""); err != nil {
 			return fmt.Errorf("bind-mounting %s on %s: %w", s.NAS, s.NASMount, err)
+		}
+	}
+	return nil
+}
+
+// protectProc makes the machine-wide knobs in /proc read-only: a script
+// run in a lab host must not change this machine's sysctls or reboot it.
+func protectProc(proc string) error {
+	for _, path := range []string{proc + "/sys", proc + "/sysrq-trigger"} {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			continue // a kernel without magic SysRq has no trigger
+		}
+		if err := syscall.Mount(path, path, "", syscall.MS_BIND, ""); err != nil {
+			return fmt.Errorf("protecting %s: %w", path, err)
+		}
+		flags := uintptr(syscall.MS_BIND | syscall.MS_REMOUNT | syscall.MS_RDONLY | syscall.MS_NOSUID | syscall.MS_NODEV | syscall.MS_NOEXEC)
+		if err := syscall.Mount("", path, "", flags, ""); err != nil {
+			return fmt.Errorf("protecting %s: %w", path, err)
 		}
 	}
 	return nil

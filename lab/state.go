@@ -128,7 +128,8 @@ func (st *state) down() error {
 		}
 	}
 	if st.CreatedDir && len(errs) == 0 {
-		if err := os.Remove(st.Dir); err != nil && !errors.Is(err, os.ErrNotExist) {
+		err := os.Remove(st.Dir)
+		if err != nil && !errors.Is(err, os.ErrNotExist) && !errors.Is(err, syscall.ENOTEMPTY) { // someone else's files: keep them
 			errs = append(errs, fmt.Errorf("removing lab dir: %w", err))
 		}
 	}
