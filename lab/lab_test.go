@@ -106,8 +106,19 @@ func TestLabSSHFS(t *testing.T) {
 	if got := sshRun(t, lab, "files", "cat /srv/nas/shared.txt"); got != "from-web1" {
 		t.Errorf("files reads %q from /srv/nas, want from-web1", got)
 	}
-	if got := sshRun(t, lab, "web1", "ls -A /work /root /home | tr '\\n' ' '"); strings.Contains(got, "main") || strings.Contains(got, "notes") {
-		t.Errorf("web1 sees this machine's folders: %s", got)
+	hidden := sshRun(t, lab, "web1", "echo /work: $(ls -A /work) /home: $(ls -A /home) /root: $(ls -A /root) /tmp: $(ls -A /tmp)")
+	if diff := cmp.Diff("/work: /home: /root: .ssh /tmp:", hidden); diff != "" {
+		t.Errorf("web1 sees this machine's folders (-want +got):\n%s", diff)
+	}
+	if got := sshRun(t, lab, "web1", "ip route show default"); got != "" {
+		t.Errorf("web1 has a route out: %s", got)
+	}
+	// known_hosts holds each key under the address too, not only the alias.
+	web2 := lab.Hosts[2]
+	out, err := exec.Command("ssh", "-i", lab.IdentityFile, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
+		"-o", "UserKnownHostsFile="+lab.KnownHosts, "-o", "StrictHostKeyChecking=yes", "root@"+web2.Addr, "hostname").CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "web2" {
+		t.Errorf("ssh root@%s with the lab's known_hosts: %v: %s", web2.Addr, err, out)
 	}
 	if got := sshRun(t, lab, "web1", "id -u www-data && getent hosts files"); !strings.Contains(got, lab.Hosts[0].Addr) {
 		t.Errorf("web1: www-data or files missing: %s", got)
