@@ -111,6 +111,12 @@ func RenderPlan(w io.Writer, p *plan.Plan, o RenderOptions) {
 }
 
 func writePlan(b *strings.Builder, p *plan.Plan, s styles) {
+	writeNodes(b, p, s)
+	b.WriteString(s.bold.Render(planSummary(p)) + "\n")
+}
+
+// writeNodes writes every node's part of the plan, each followed by a blank line.
+func writeNodes(b *strings.Builder, p *plan.Plan, s styles) {
 	for _, g := range groupByNode(p) {
 		if g.err != "" {
 			fmt.Fprintf(b, "%s  %s\n\n", s.node.Render(g.name), s.failed.Render("could not read facts: "+oneLine(g.err)))
@@ -129,7 +135,6 @@ func writePlan(b *strings.Builder, p *plan.Plan, s styles) {
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString(s.bold.Render(planSummary(p)) + "\n")
 }
 
 func writeChange(b *strings.Builder, c *plan.Change, s styles) {
