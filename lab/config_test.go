@@ -95,7 +95,7 @@ func TestOptionsDefaultsAndChecks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(Options{})); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})

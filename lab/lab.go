@@ -23,6 +23,11 @@ type Options struct {
 	Dir     string // default DefaultDir
 	Web     int    // number of web hosts, default 3
 	Storage string // StorageSSHFS (default) or StorageBind
+
+	// firstNet is the first lab network tried. This package's tests start
+	// high, so a lab that other tests start at the same time still gets
+	// network 0, the addresses fixtures name (10.77.0.5, 10.77.0.11...).
+	firstNet int
 }
 
 // Host is one running lab host.
@@ -95,7 +100,7 @@ func Up(ctx context.Context, o Options) (*Lab, error) {
 		return nil, fmt.Errorf("lab: a lab is already up in %s (run `shoal lab down --dir %s` first)", o.Dir, o.Dir)
 	}
 	st := &state{Dir: o.Dir, Storage: o.Storage}
-	lab, err := st.start(ctx, o.Web)
+	lab, err := st.start(ctx, o.Web, o.firstNet)
 	if err != nil {
 		if downErr := st.down(); downErr != nil {
 			err = errors.Join(err, fmt.Errorf("cleaning up after the failed start: %w", downErr))

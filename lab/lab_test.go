@@ -41,8 +41,13 @@ func needLab(t *testing.T) {
 	t.Skipf("lab needs %s", strings.Join(missing, ", "))
 }
 
+// testNet is where this package's labs start looking for a free network,
+// leaving network 0 to labs that tests of other packages start meanwhile.
+const testNet = 8
+
 func upLab(t *testing.T, o Options) *Lab {
 	t.Helper()
+	o.firstNet = testNet
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	start := time.Now()
@@ -96,8 +101,9 @@ func TestLabSSHFS(t *testing.T) {
 		}
 	}
 
-	if got := sshRun(t, lab, "web1", "findmnt -n -o FSTYPE /mnt/nas"); got != "fuse.sshfs" {
-		t.Errorf("/mnt/nas on web1 is %q, want fuse.sshfs", got)
+	wantMount := "fuse.sshfs root@" + lab.Hosts[0].Addr + ":/srv/nas"
+	if got := sshRun(t, lab, "web1", "findmnt -n -o FSTYPE,SOURCE /mnt/nas"); got != wantMount {
+		t.Errorf("/mnt/nas on web1 is %q, want %q", got, wantMount)
 	}
 	sshRun(t, lab, "web1", "echo from-web1 > /mnt/nas/shared.txt")
 	if got := sshRun(t, lab, "web2", "cat /mnt/nas/shared.txt"); got != "from-web1" {
@@ -131,12 +137,12 @@ func TestLabDownRemovesEverythingAndUpAgain(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "lab")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	lab, err := Up(ctx, Options{Dir: dir, Web: 1, Storage: StorageBind})
+	lab, err := Up(ctx, Options{Dir: dir, Web: 1, Storage: StorageBind, firstNet: testNet})
 	if err != nil {
 		t.Fatalf("Up: %v", err)
 	}
 	t.Logf("bind lab up on %s", lab.Bridge)
-	if _, err := Up(ctx, Options{Dir: dir, Web: 1}); err == nil || !strings.Contains(err.Error(), "already up") {
+	if _, err := Up(ctx, Options{Dir: dir, Web: 1, firstNet: testNet}); err == nil || !strings.Contains(err.Error(), "already up") {
 		t.Errorf("second Up in the same dir: err = %v, want 'already up'", err)
 	}
 	sshRun(t, lab, "web1", "echo bound > /mnt/nas/f")
@@ -178,7 +184,7 @@ func TestLabDownRemovesEverythingAndUpAgain(t *testing.T) {
 	if err := os.WriteFile(keep, []byte("mine"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	lab, err = Up(ctx, Options{Dir: dir, Web: 1, Storage: StorageBind})
+	lab, err = Up(ctx, Options{Dir: dir, Web: 1, Storage: StorageBind, firstNet: testNet})
 	if err != nil {
 		t.Fatalf("Up after Down: %v", err)
 	}
@@ -228,7 +234,7 @@ func TestUpCleansUpWhenItFails(t *testing.T) {
 	before := labBridges(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // hosts start, but Up gives up waiting for them at once
-	if _, err := Up(ctx, Options{Dir: dir, Web: 1}); err == nil {
+	if _, err := Up(ctx, Options{Dir: dir, Web: 1, firstNet: testNet}); err == nil {
 		t.Fatal("Up with a cancelled context succeeded")
 	}
 	if diff := cmp.Diff(before, labBridges(t)); diff != "" {

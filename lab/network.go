@@ -42,10 +42,11 @@ func macFor(ip string) string {
 // errBridgeExists is `ip link add` finding the bridge taken.
 var errBridgeExists = errors.New("bridge exists")
 
-// claimNet creates the first free lab bridge. Creating it is what claims
-// it, so two labs starting at once never get the same network.
-func claimNet() (labNet, error) {
-	for i := range maxLabs {
+// claimNet creates the first free lab bridge from network first on.
+// Creating it is what claims it, so two labs starting at once never get the
+// same network.
+func claimNet(first int) (labNet, error) {
+	for i := first; i < maxLabs; i++ {
 		n := labNet{Index: i}
 		err := createBridge(n)
 		if errors.Is(err, errBridgeExists) {

@@ -38,7 +38,7 @@ type hostSpec struct {
 type sshfsSpec struct {
 	ClientKey  []byte // installed as /root/.ssh/id_ed25519
 	KnownHosts string // files' key, installed as /root/.ssh/known_hosts
-	Server     string
+	Server     string // files' address
 	Export     string
 	Mount      string
 }
@@ -52,11 +52,11 @@ type runningHost struct {
 
 // start creates the lab step by step, recording each step in the state
 // file before taking it.
-func (st *state) start(ctx context.Context, web int) (*Lab, error) {
+func (st *state) start(ctx context.Context, web, firstNet int) (*Lab, error) {
 	if err := st.makeDir(); err != nil {
 		return nil, err
 	}
-	n, err := claimNet()
+	n, err := claimNet(firstNet)
 	if err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
 	}
