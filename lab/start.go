@@ -124,8 +124,10 @@ func (st *state) makeDir() error {
 			return fmt.Errorf("creating lab dir: %w", err)
 		}
 	}
-	if err := os.Chmod(st.Dir, 0o700); err != nil { // it holds the lab's private key
-		return fmt.Errorf("creating lab dir: %w", err)
+	if st.CreatedDir {
+		if err := os.Chmod(st.Dir, 0o700); err != nil { // it holds the lab's private key
+			return fmt.Errorf("creating lab dir: %w", err)
+		}
 	}
 	return st.save()
 }
