@@ -42,7 +42,7 @@ const relocateCopy = `exec 3>&1
 rm -rf -- "$P"
 mkdir -p -- "$SP"
 mkdir -- "$P"
-created=$( { { tar -C "$L" --numeric-owner -cvvf - . 2>&3; echo $? >&4; } | tar -C "$P" --numeric-owner -xpf - >&2; } 4>&1 ) ||
+created=$( { { tar -C "$L" --numeric-owner --format=posix -cvvf - . 2>&3; echo $? >&4; } | tar -C "$P" --numeric-owner -xpf - >&2; } 4>&1 ) ||
 	{ echo "extracting into $P failed" >&2; exit 1; }
 [ "$created" -le 1 ] || { echo "reading $L failed" >&2; exit 1; }
 `
@@ -62,7 +62,7 @@ rm -rf -- "$O"
 // relocateMerge copies into S what it lacks (overwriting nothing), then
 // drops from L only what S holds identically; what is left differs from
 // S and is kept in L.shoal-conflicts-<time> and listed.
-const relocateMerge = `tar -C "$L" --numeric-owner -cf - . | tar -C "$S" --numeric-owner --skip-old-files -xpf -
+const relocateMerge = `tar -C "$L" --numeric-owner --format=posix -cf - . | tar -C "$S" --numeric-owner --skip-old-files -xpf -
 cd -- "$L"
 find . ! -type d -exec sh -c '
 	S=$1; shift
