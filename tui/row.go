@@ -26,7 +26,8 @@ type nodeRow struct {
 	name     string
 	status   nodeStatus
 	steps    int // changes to run
-	finished int
+	finished int // steps over, however they ended
+	ok       int // steps that succeeded
 	current  *plan.Change
 	progress plan.Progress
 	err      string // the first failure: "fstab /etc/fstab: exit status 1: ..."
@@ -49,6 +50,7 @@ func (n *nodeRow) finish(c *plan.Change, err error, elapsed time.Duration) {
 	n.finished++
 	switch {
 	case err == nil:
+		n.ok++
 		n.addLog("── done in " + humanDuration(elapsed))
 	case errors.Is(err, plan.ErrSkipped):
 		n.addLog("── skipped " + stepName(c.Kind, c.Target))

@@ -166,9 +166,9 @@ func (m *model) rowDetail(n *nodeRow, room int) string {
 	case waiting:
 		return m.style.dim.Render("waiting · " + plural(n.steps, "step", "steps"))
 	case succeeded:
-		return m.style.ok.Render("done") + m.style.dim.Render(" · "+plural(n.steps, "step", "steps")+" in "+humanDuration(n.elapsed))
+		return m.style.ok.Render("done") + m.style.dim.Render(" · "+plural(n.ok, "step", "steps")+" in "+humanDuration(n.elapsed))
 	case skipped:
-		return m.style.warn.Render("skipped") + m.style.dim.Render(" · "+steps+" steps ran")
+		return m.style.warn.Render("skipped") + m.style.dim.Render(fmt.Sprintf(" · %d/%d steps ran", n.ok, n.steps))
 	case failed:
 		return m.style.failed.Render("failed: " + n.err)
 	}
