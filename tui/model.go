@@ -197,7 +197,7 @@ func (m *model) reviewKey(k tea.KeyMsg) tea.Cmd {
 		return m.start()
 	case key.Matches(k, m.keys.Cancel):
 		m.phase = cancelled
-		return tea.Quit
+		return tea.Sequence(m.printPlan(), tea.Quit)
 	case key.Matches(k, m.keys.Help):
 		m.help.ShowAll = !m.help.ShowAll
 		m.resize(m.width, m.height)
@@ -240,7 +240,14 @@ func (m *model) start() tea.Cmd {
 		defer close(done)
 		return applyDoneMsg{summary: exec(ctx, hook, stop)}
 	}
-	return tea.Batch(run, m.spinner.Tick, pollLater())
+	return tea.Batch(m.printPlan(), run, m.spinner.Tick, pollLater())
+}
+
+// printPlan leaves the reviewed plan in the scrollback above what follows.
+func (m *model) printPlan() tea.Cmd {
+	var b strings.Builder
+	writePlan(&b, m.plan, m.style)
+	return tea.Println(m.lines(strings.TrimSuffix(b.String(), "\n")))
 }
 
 func pollLater() tea.Cmd {

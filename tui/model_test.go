@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -134,7 +135,7 @@ func TestReviewCancelKeys(t *testing.T) {
 		if cmd == nil {
 			t.Fatalf("%s: no command; want tea.Quit", k)
 		}
-		if _, ok := cmd().(tea.QuitMsg); !ok {
+		if !quits(cmd) {
 			t.Errorf("%s: command does not quit", k)
 		}
 	}
@@ -414,4 +415,23 @@ func TestReviewFullHelpStillFits(t *testing.T) {
 	if n := strings.Count(strings.TrimSuffix(m.View(), "\n"), "\n") + 1; n > 24 {
 		t.Errorf("review with full help is %d lines on a 24-line screen", n)
 	}
+}
+
+// quits reports whether cmd, or a command it sequences or batches, quits.
+func quits(cmd tea.Cmd) bool {
+	if cmd == nil {
+		return false
+	}
+	msg := cmd()
+	if _, ok := msg.(tea.QuitMsg); ok {
+		return true
+	}
+	if v := reflect.ValueOf(msg); v.Kind() == reflect.Slice {
+		for i := range v.Len() {
+			if c, ok := v.Index(i).Interface().(tea.Cmd); ok && quits(c) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -168,3 +168,17 @@ func TestTeaStopMidApply(t *testing.T) {
 	}
 	golden.RequireEqual(t, []byte(final.View()))
 }
+
+func TestRunLeavesThePlanOnScreen(t *testing.T) {
+	for _, input := range []string{"y", "n"} {
+		p := applyablePlan()
+		var ran atomic.Int32
+		var out bytes.Buffer
+		if _, err := Run(t.Context(), p, scriptedExecutor(p, false, &ran), Options{NoColor: true, In: strings.NewReader(input), Out: &out}); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), "Plan: 5 to create, 1 to change, 1 to delete.") {
+			t.Errorf("%q: the plan is not left on screen:\n%s", input, out.String())
+		}
+	}
+}

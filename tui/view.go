@@ -22,7 +22,7 @@ func (m *model) View() string {
 	case finished:
 		return m.finalView()
 	}
-	return "Apply cancelled; nothing was changed.\n"
+	return "" // cancelled: the plan is printed above; the caller says so
 }
 
 // fit truncates one line to the screen so nothing ever wraps.
