@@ -435,3 +435,25 @@ func quits(cmd tea.Cmd) bool {
 	}
 	return false
 }
+
+func TestMidApplyFrameInColour(t *testing.T) {
+	t.Setenv("NO_COLOR", "")
+	clk := newFakeClock(0)
+	m := newModel(t.Context(), applyablePlan(), noExecutor(t), Options{Site: "dolphin"}, &bytes.Buffer{})
+	m.now = clk.now
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	approve(t, m)
+	midApply(m, clk)
+	if !strings.Contains(m.View(), "\x1b[") {
+		t.Fatal("colour requested but the view has no escape sequences")
+	}
+	requireFrame(t, m)
+}
+
+func TestNoColorEnvTurnsColourOff(t *testing.T) {
+	t.Setenv("NO_COLOR", "1")
+	m := newModel(t.Context(), applyablePlan(), noExecutor(t), Options{}, &bytes.Buffer{})
+	if view := m.View(); strings.Contains(view, "\x1b[") {
+		t.Errorf("NO_COLOR set but the view has escape sequences:\n%q", view)
+	}
+}
