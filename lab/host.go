@@ -52,7 +52,7 @@ func runHost(name string) error {
 			return fmt.Errorf("%s: %s: %w", name, step.name, err)
 		}
 	}
-	env := []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8"}
+	env := []string{hostPath, "LANG=C.UTF-8"}
 	err = syscall.Exec("/usr/sbin/sshd", []string{"/usr/sbin/sshd", "-D", "-e"}, env)
 	return fmt.Errorf("%s: exec sshd: %w", name, err)
 }

@@ -17,6 +17,9 @@ import (
 // on file descriptor 3, once its network is plugged in.
 const hostEnv = "SHOAL_LAB_HOST"
 
+// hostPath is the PATH of a host's setup and of its sshd.
+const hostPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
 // hostSpec is everything a host needs to set itself up.
 type hostSpec struct {
 	Name          string
@@ -216,7 +219,7 @@ func (st *state) startHost(h *hostState) (runningHost, error) {
 	defer specR.Close()
 	cmd := exec.Command("/proc/self/exe")
 	cmd.Args = []string{"shoal-lab-" + h.Name}
-	cmd.Env = []string{hostEnv + "=" + h.Name, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+	cmd.Env = []string{hostEnv + "=" + h.Name, hostPath}
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.ExtraFiles = []*os.File{specR}
 	cmd.SysProcAttr = &syscall.SysProcAttr{
