@@ -88,15 +88,46 @@ func (c *Conn) start(cmd Command, tail *tailBuffer) startedSession {
 		session.Stderr = cmd.Stderr
 	}
 	session.Stdin = cmd.Stdin
+	var stdin io.Writer
 	if cmd.Stdin == nil {
-		session.Stdin = strings.NewReader(cmd.Script)
+		// Left open until the session ends: its EOF is the watchdog's cue.
+		if stdin, err = session.StdinPipe(); err != nil {
+			session.Close()
+			return startedSession{err: fmt.Errorf("%s: opening stdin: %w", c.label, err)}
+		}
 	}
 	remote := remoteCommand(cmd, c.sudo)
 	if err := session.Start(remote); err != nil {
 		session.Close()
 		return startedSession{err: fmt.Errorf("%s: starting %s: %w", c.label, remote, err)}
 	}
+	if stdin != nil {
+		go io.WriteString(stdin, withWatchdog(cmd.Script)) // fails harmlessly if the session ends first
+	}
 	return startedSession{session: session}
+}
+
+// withWatchdog wraps a script sent to `sh -s` so that:
+//   - sh parses all of it before running any of it: a truncated script
+//     never half-runs;
+//   - the script's commands read /dev/null, not the rest of the script;
+//   - when the channel closes before the script ends (ctx cancelled, or the
+//     connection dropped), its whole process group is killed. OpenSSH's
+//     sshd does not do that itself for sessions without a pty, and it
+//     honours signal requests only in some builds.
+//
+// The watchdog is a background subshell waiting for EOF on stdin, which
+// the client keeps open until the session ends; the script runs in a
+// subshell so its own `exit` and traps leave the wrapper in charge.
+func withWatchdog(script string) string {
+	// The script starts on line 1, so sh's messages give its own line numbers.
+	return "{ exec 3<&0; " + // a background job's stdin is /dev/null unless redirected
+		"(exec >/dev/null 2>&1; while read -r _; do :; done; kill -KILL 0) <&3 & " +
+		"shoal_watchdog=$!; ( " + script + "\n) </dev/null 3<&-\n" +
+		"shoal_status=$?\n" +
+		"kill $shoal_watchdog 2>/dev/null\n" +
+		"exit $shoal_status\n" +
+		"}\n"
 }
 
 // remoteCommand is the command line the node's sshd runs: never the script

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/shoal-sh/shoal/internal/sshtest"
 	"github.com/shoal-sh/shoal/transport"
 )
 
@@ -55,6 +56,25 @@ func TestRun(t *testing.T) {
 			cmd:         transport.Command{Script: "tr a-z A-Z; echo \"$0\"", Stdin: strings.NewReader("secret\n")},
 			wantStdout:  "SECRET\nsh\n",
 			wantCommand: `sh -c 'tr a-z A-Z; echo "$0"'`,
+		},
+		{
+			name:        "commands in the script read /dev/null, not the rest of the script",
+			cmd:         transport.Command{Script: "#!/bin/sh\ncat\necho after"},
+			wantStdout:  "after\n",
+			wantCommand: "sh -s",
+		},
+		{
+			name:        "a script with a syntax error runs none of it",
+			cmd:         transport.Command{Script: "echo first\nif then"},
+			wantErr:     &transport.ExitError{Node: "web1", Status: 2, Stderr: `sh: 2: Syntax error: "then" unexpected`},
+			wantCommand: "sh -s",
+		},
+		{
+			name:        "exit inside the script keeps its status",
+			cmd:         transport.Command{Script: "trap 'echo bye' EXIT; exit 4"},
+			wantStdout:  "bye\n",
+			wantErr:     &transport.ExitError{Node: "web1", Status: 4},
+			wantCommand: "sh -s",
 		},
 		{
 			name:        "a script larger than ARG_MAX still arrives whole",
@@ -182,6 +202,23 @@ func TestCancelKillsTheSessionPromptly(t *testing.T) {
 	}
 	c.Close()
 	waitFor(t, "goroutines to end after Close", func() bool { return runtime.NumGoroutine() <= before })
+}
+
+func TestCancelKillsTheScriptEvenWhenSSHDLeavesIt(t *testing.T) {
+	f := newFixture(t)
+	s := f.server(t, sshtest.Config{LikeSSHD: true})
+	f.trust(t, s, s.HostKeys()[0])
+	c := dial(t, f, f.target("web1", s), f.options())
+
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	err := c.Run(ctx, transport.Command{Script: "sleep 30 & sleep 31"})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Run error = %v, want context.DeadlineExceeded", err)
+	}
+	// The server's session ends only when every process holding its
+	// output is gone.
+	waitFor(t, "the script's processes to be killed", func() bool { return s.OpenSessions() == 0 })
 }
 
 func TestLostConnectionFailsFastNamingTheNode(t *testing.T) {

@@ -16,6 +16,10 @@ type Config struct {
 	HostKeys       []ssh.Signer    // nil: one fresh ed25519 key
 	AuthorizedKeys []ssh.PublicKey // nil: any public key is accepted
 	Forwarding     bool            // accept direct-tcpip to loopback, as a ProxyJump host does
+	// LikeSSHD leaves processes running when the client closes a session
+	// and ignores signal requests, as OpenSSH's sshd does for sessions
+	// without a pty: only the processes' stdin is closed.
+	LikeSSHD bool
 }
 
 // Server is an SSH server on 127.0.0.1 running exec requests with `sh -c`.
@@ -24,6 +28,7 @@ type Server struct {
 	config     *ssh.ServerConfig
 	hostKeys   []ssh.PublicKey
 	forwarding bool
+	likeSSHD   bool
 
 	mu          sync.Mutex
 	conns       map[net.Conn]bool
@@ -51,7 +56,7 @@ func Start(t testing.TB, c Config) *Server {
 	if err != nil {
 		t.Fatalf("listening for the test ssh server: %v", err)
 	}
-	s := &Server{listener: listener, forwarding: c.Forwarding, conns: map[net.Conn]bool{}, frozen: make(chan struct{})}
+	s := &Server{listener: listener, forwarding: c.Forwarding, likeSSHD: c.LikeSSHD, conns: map[net.Conn]bool{}, frozen: make(chan struct{})}
 	s.config = &ssh.ServerConfig{PublicKeyCallback: authorize(c.AuthorizedKeys)}
 	for _, k := range c.HostKeys {
 		s.config.AddHostKey(k)

@@ -11,8 +11,9 @@ import (
 )
 
 // session serves one session channel: the first exec request runs with
-// `sh -c` in its own process group; a signal request or the client closing
-// the channel kills that group.
+// `sh -c` in its own process group (sshd makes it a session leader); a
+// signal request or the client closing the channel kills that group,
+// unless the server is LikeSSHD.
 func (s *Server) session(nc ssh.NewChannel) {
 	ch, reqs, err := nc.Accept()
 	if err != nil {
@@ -51,7 +52,7 @@ func (s *Server) session(nc ssh.NewChannel) {
 				return
 			}
 			go proc.finish(ch, release)
-		case req.Type == "signal" && proc != nil:
+		case req.Type == "signal" && proc != nil && !s.likeSSHD:
 			proc.kill()
 		default:
 			if req.WantReply {
@@ -61,7 +62,9 @@ func (s *Server) session(nc ssh.NewChannel) {
 	}
 	// The client closed the channel (or the connection dropped).
 	if proc != nil {
-		proc.kill()
+		if !s.likeSSHD {
+			proc.kill()
+		}
 		<-proc.done
 	}
 }
