@@ -175,7 +175,7 @@ func (m *model) rowDetail(n *nodeRow, room int) string {
 	if n.current == nil {
 		return m.style.dim.Render(steps + " steps")
 	}
-	step := stepName(n.current.Kind, n.current.Target)
+	step := fmt.Sprintf("%d/%d %s", n.finished+1, n.steps, stepName(n.current.Kind, n.current.Target))
 	pct, known := percent(n.progress, n.current.Total)
 	if !known || room < 40 {
 		return ansi.Truncate(step, room, "…")
