@@ -53,7 +53,7 @@ func (s *Purge) Diff(ctx context.Context, src facts.Source) (*plan.Change, error
 		c.Action, c.Reason = plan.NoOp, s.Dir+" is already empty"
 	default:
 		c.Action = plan.Update
-		c.Summary = fmt.Sprintf("empty %s: remove %s (%s)", s.Dir, entries(info.Entries), volume(plan.Progress{Files: info.Files, Bytes: info.Bytes}))
+		c.Summary = fmt.Sprintf("empty %s: remove %s, %s", s.Dir, entries(info.Entries), volume(plan.Progress{Files: info.Files, Bytes: info.Bytes}))
 		c.Total = plan.Progress{Files: info.Files, Bytes: info.Bytes}
 	}
 	return c, nil

@@ -1,0 +1,114 @@
+package steps
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/shoal-sh/shoal/facts"
+	"github.com/shoal-sh/shoal/plan"
+	"github.com/shoal-sh/shoal/transport"
+)
+
+func TestPurgeDiff(t *testing.T) {
+	const dir = "/var/www/d/cache/pages"
+	for _, tt := range []struct {
+		name string
+		fact string
+		want plan.Change
+	}{
+		{"empty", dirOut(0, 0, 0, 1), plan.Change{Action: plan.NoOp, Reason: "cache/pages is already empty"}},
+		{"full", dirOut(3, 12, 1024, 1), plan.Change{Action: plan.Update,
+			Summary: "empty cache/pages: remove 3 entries, 12 files (1.0 KiB)", Total: plan.Progress{Files: 12, Bytes: 1024}}},
+		{"absent", absentOut, plan.Change{Action: plan.Create, Summary: "create empty cache/pages owned by www-data:www-data"}},
+		{"symlink", linkOut("/mnt/nas/cache"), plan.Change{Action: plan.Conflict,
+			Reason: dir + " is a symlink to /mnt/nas/cache: a cache is never purged through a link"}},
+		{"file", fileOut(), plan.Change{Action: plan.Conflict, Reason: dir + " is a file, not a folder"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &Purge{NodeName: "web2", Site: "d", Root: "/var/www/d", Dir: "cache/pages", Owner: "www-data:www-data"}
+			got, err := s.Diff(context.Background(), factFixtures{"web2": {"path:" + dir: section(tt.fact)}})
+			failOn(t, err)
+			want := tt.want
+			want.ID, want.Node, want.Site, want.Kind, want.Target = "web2/purge/var/www/d/cache/pages", "web2", "d", "purge", dir
+			if d := cmp.Diff(&want, got); d != "" {
+				t.Errorf("(-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+// purgeRun plans and applies s on this machine, then plans again.
+func purgeRun(t *testing.T, s *Purge) (first, again *plan.Change, err error) {
+	t.Helper()
+	ctx, h := context.Background(), localNode()
+	src := facts.NewSet(map[string]transport.Host{"web1": h})
+	if first, err = s.Diff(ctx, src); err != nil {
+		return nil, nil, err
+	}
+	if err = s.Apply(ctx, h, first, &recorder{}); err != nil {
+		return first, nil, err
+	}
+	again, err = s.Diff(ctx, facts.NewSet(map[string]transport.Host{"web1": h}))
+	return first, again, err
+}
+
+func TestPurgeApply(t *testing.T) {
+	root, outside := t.TempDir(), t.TempDir()
+	cache := filepath.Join(root, "cache dir")
+	hostileTree(t, cache)
+	failOn(t, os.WriteFile(filepath.Join(outside, "keep"), []byte("k"), 0o644))
+	failOn(t, os.Symlink(outside, filepath.Join(cache, "-to outside")))
+
+	first, again, err := purgeRun(t, &Purge{NodeName: "web1", Root: root, Dir: "cache dir"})
+	failOn(t, err)
+	if first.Action != plan.Update || again.Action != plan.NoOp {
+		t.Errorf("first %s %s, then %s %s", first.Action, first.Summary, again.Action, again.Reason)
+	}
+	if d := cmp.Diff(map[string]string{".": "dir"}, treeDigest(t, cache)); d != "" {
+		t.Errorf("cache left with:\n%s", d)
+	}
+	if !exists(filepath.Join(outside, "keep")) || exists("pwned") {
+		t.Error("purge reached outside the cache")
+	}
+}
+
+func TestPurgeCreates(t *testing.T) {
+	root := t.TempDir()
+	first, again, err := purgeRun(t, &Purge{NodeName: "web1", Root: root, Dir: "new/cache", Owner: "daemon:daemon"})
+	failOn(t, err)
+	if first.Action != plan.Create || again.Action != plan.NoOp {
+		t.Errorf("first %s %s, then %s %s", first.Action, first.Summary, again.Action, again.Reason)
+	}
+	if uid := ownerOf(t, filepath.Join(root, "new/cache")); uid != 1 {
+		t.Errorf("created folder owned by uid %d, want daemon (1)", uid)
+	}
+}
+
+func TestPurgeRefusesSymlinks(t *testing.T) {
+	root, outside := t.TempDir(), t.TempDir()
+	failOn(t, os.MkdirAll(filepath.Join(outside, "cache"), 0o755))
+	failOn(t, os.WriteFile(filepath.Join(outside, "cache", "keep"), []byte("k"), 0o644))
+	failOn(t, os.Symlink(outside, filepath.Join(root, "linked")))
+	failOn(t, os.Symlink(filepath.Join(outside, "cache"), filepath.Join(root, "cache")))
+
+	for _, dir := range []string{"cache", "linked/cache"} {
+		s := &Purge{NodeName: "web1", Root: root, Dir: dir}
+		if err := s.Apply(context.Background(), localNode(), &plan.Change{}, &recorder{}); err == nil {
+			t.Errorf("%s: purged through a symlink", dir)
+		}
+	}
+	if !exists(filepath.Join(outside, "cache", "keep")) {
+		t.Error("a file behind a symlink was removed")
+	}
+}
+
+func ownerOf(t *testing.T, p string) int {
+	t.Helper()
+	c, err := facts.ReadPath(context.Background(), facts.NewSet(map[string]transport.Host{"web1": localNode()}), "web1", p)
+	failOn(t, err)
+	return c.UID
+}
