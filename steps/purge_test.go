@@ -106,6 +106,7 @@ func TestPurgeRefusesSymlinks(t *testing.T) {
 	}
 }
 
+// ownerOf is the uid of p itself, not of what it links to.
 func ownerOf(t *testing.T, p string) int {
 	t.Helper()
 	c, err := facts.ReadPath(context.Background(), facts.NewSet(map[string]transport.Host{"web1": localNode()}), "web1", p)
