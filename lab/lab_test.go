@@ -245,6 +245,8 @@ func TestUpCleansUpWhenItFails(t *testing.T) {
 	}
 }
 
+// labBridges lists the bridges of networks this package's tests use (other
+// packages' labs may come and go meanwhile on lower ones).
 func labBridges(t *testing.T) []string {
 	t.Helper()
 	out, err := exec.Command("ip", "-o", "link", "show", "type", "bridge").Output()
@@ -253,8 +255,13 @@ func labBridges(t *testing.T) []string {
 	}
 	var names []string
 	for _, line := range strings.Split(string(out), "\n") {
-		if f := strings.Fields(line); len(f) > 1 && strings.HasPrefix(f[1], "shoal-lab") {
-			names = append(names, strings.TrimSuffix(f[1], ":"))
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		name := strings.TrimSuffix(f[1], ":")
+		if index, err := strconv.Atoi(strings.TrimPrefix(name, "shoal-lab")); err == nil && index >= testNet {
+			names = append(names, name)
 		}
 	}
 	return names
