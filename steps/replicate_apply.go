@@ -1,0 +1,210 @@
+package steps
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/shoal-sh/shoal/facts"
+	"github.com/shoal-sh/shoal/plan"
+	"github.com/shoal-sh/shoal/shell"
+	"github.com/shoal-sh/shoal/transport"
+)
+
+// BatchErrors is how ApplyBatch reports a partial failure: the error of
+// each failed change by Change.ID. Changes not in it succeeded.
+type BatchErrors map[string]error
+
+func (b BatchErrors) Error() string {
+	ids := make([]string, 0, len(b))
+	for id := range b {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	msgs := make([]string, len(ids))
+	for i, id := range ids {
+		msgs[i] = b[id].Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// Unwrap lets errors.Is and errors.As see every change's error.
+func (b BatchErrors) Unwrap() []error {
+	var errs []error
+	for _, err := range b {
+		errs = append(errs, err)
+	}
+	return errs
+}
+
+// ApplyBatch replicates the primary's tree onto the replicas of cs: each
+// replica first deletes what the plan listed, then one tar session on the
+// primary streams the tree to a tar session on every replica at once. A
+// replica that fails or stalls is dropped without holding back the
+// others. A non-nil error is a BatchErrors naming the failed changes.
+func (r *Replicate) ApplyBatch(ctx context.Context, hosts map[string]transport.Host, cs []*plan.Change, report func(*plan.Change) Reporter) error {
+	failed := BatchErrors{}
+	primary, ok := hosts[r.Primary]
+	if !ok {
+		for _, c := range cs {
+			failed[c.ID] = fmt.Errorf("replicating to %s: no connection to the primary %s", c.Node, r.Primary)
+		}
+		return failed
+	}
+	var (
+		ready []*plan.Change
+		feeds []*feed
+	)
+	for _, c := range cs {
+		rep := report(c)
+		if err := r.prepare(ctx, hosts[c.Node], c, rep); err != nil {
+			failed[c.ID] = err
+			continue
+		}
+		ready = append(ready, c)
+		feeds = append(feeds, newFeed(rep))
+	}
+	if len(ready) > 0 {
+		errs := r.stream(ctx, primary, hosts, ready, feeds)
+		for i, err := range errs {
+			if err != nil {
+				failed[ready[i].ID] = fmt.Errorf("replicating %s from %s to %s: %w", ready[i].Target, r.Primary, ready[i].Node, err)
+			}
+		}
+	}
+	if len(failed) > 0 {
+		return failed
+	}
+	return nil
+}
+
+// stream runs the primary's tar once, its output fanned out to a tar on
+// every replica; it returns each replica's error.
+func (r *Replicate) stream(ctx context.Context, primary transport.Host, hosts map[string]transport.Host, cs []*plan.Change, feeds []*feed) []error {
+	out := &fanOut{feeds: feeds, stall: r.stallTimeout()}
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	primaryDone := make(chan struct{})
+	go func() {
+		defer close(primaryDone)
+		err := primary.Run(pctx, transport.Command{Script: createScript(r.primaryRoot(), r.Skip, r.Empty), Stdout: out})
+		if err != nil {
+			err = fmt.Errorf("reading %s on %s: %w", r.primaryRoot(), r.Primary, err)
+		}
+		out.finish(err)
+	}()
+	errs := runFeeds(ctx, feeds, func(fctx context.Context, i int) error {
+		return hosts[cs[i].Node].Run(fctx, transport.Command{Script: extractScript(cs[i].Target), Stdin: feeds[i]})
+	})
+	// every replica has returned: nobody is left to read the primary
+	cancel()
+	<-primaryDone
+	return errs
+}
+
+func (r *Replicate) stallTimeout() time.Duration {
+	if r.StallTimeout == 0 {
+		return DefaultStallTimeout
+	}
+	return r.StallTimeout
+}
+
+// prepare deletes on the replica what the plan listed as no longer on
+// the primary, deepest first, refusing anything that is not a plain path
+// inside the root, lies under a Skip path or an Empty folder, or is
+// reached through a symlink.
+func (r *Replicate) prepare(ctx context.Context, h transport.Host, c *plan.Change, rep Reporter) error {
+	if h == nil {
+		return fmt.Errorf("replicating to %s: no connection", c.Node)
+	}
+	var deletions []string
+	if s := c.Params[paramDeletion]; s != "" {
+		if err := json.Unmarshal([]byte(s), &deletions); err != nil {
+			return fmt.Errorf("replicating to %s: reading the planned deletions: %w", c.Node, err)
+		}
+	}
+	var list strings.Builder
+	for _, p := range deletions {
+		if !r.deletable(p) {
+			return fmt.Errorf("replicating to %s: refusing to delete %s: not a plain path of the replicated tree", c.Node, printablePath(p))
+		}
+		list.WriteString(p)
+		list.WriteByte(0)
+	}
+	if err := h.Run(ctx, transport.Command{Script: deleteScript(c.Target), Stdin: strings.NewReader(list.String())}); err != nil {
+		return fmt.Errorf("replicating to %s: deleting what %s no longer has: %w", c.Node, r.Primary, err)
+	}
+	if len(deletions) > 0 {
+		rep.Output(fmt.Sprintf("deleted %s entries %s no longer has", groupThousands(int64(len(deletions))), r.Primary))
+	}
+	return nil
+}
+
+// deletable reports whether p is a clean relative path outside every
+// Skip path and every Empty folder.
+func (r *Replicate) deletable(p string) bool {
+	if p == "" || path.IsAbs(p) || path.Clean(p) != p || p == "." || p == ".." || strings.HasPrefix(p, "../") {
+		return false
+	}
+	for _, s := range r.Skip {
+		if within(p, path.Clean(strings.TrimPrefix(s, "/"))) {
+			return false
+		}
+	}
+	for _, e := range r.Empty {
+		dir := path.Clean(strings.TrimPrefix(e, "/"))
+		if p != dir && within(p, dir) {
+			return false
+		}
+	}
+	return true
+}
+
+// within reports whether p is dir or inside it.
+func within(p, dir string) bool {
+	return p == dir || strings.HasPrefix(p, dir+"/")
+}
+
+// createScript streams the tree under root as tar on stdout: exactly the
+// entries facts.TreeDigest hashes, symlinks as symlinks, numeric owners.
+// Files that change or vanish while being read only warn: the next plan
+// sees them.
+func createScript(root string, skip, empty []string) string {
+	return fmt.Sprintf(`cd -- %s || exit 1
+%s -print0 | tar -c -f - --null --no-recursion -T - --numeric-owner --format=gnu --ignore-failed-read
+s=$?
+[ "$s" -eq 1 ] && s=0
+exit "$s"`, shell.Quote(root), facts.FindTree(skip, empty))
+}
+
+// extractScript unpacks a tar stream from stdin into root, keeping modes,
+// numeric owners and mtimes.
+func extractScript(root string) string {
+	return fmt.Sprintf(`set -e
+mkdir -p -- %s
+tar -x -f - -C %s --numeric-owner --same-owner --same-permissions`, shell.Quote(root), shell.Quote(root))
+}
+
+// deleteScript removes the NUL-separated relative paths on stdin under
+// root: files and symlinks with rm, folders with rmdir (so a folder that
+// gained files since the plan is never emptied), never through a symlink.
+func deleteScript(root string) string {
+	return fmt.Sprintf(`set -e
+mkdir -p -- %s
+cd -P -- %s
+xargs -0 -r sh -c '
+for p do
+  d=$(dirname -- "$p")
+  [ -d "$d" ] || continue
+  if [ "$(cd -- "$d" && pwd -P)" != "$(cd -- "$d" && pwd -L)" ]; then
+    echo "refusing to delete $p: reached through a symlink" >&2; exit 3
+  fi
+  if [ -d "$p" ] && [ ! -L "$p" ]; then rmdir -- "$p"
+  elif [ -e "$p" ] || [ -L "$p" ]; then rm -f -- "$p"
+  fi
+done' shoal-delete`, shell.Quote(root), shell.Quote(root))
+}

@@ -1,0 +1,239 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/shoal-sh/shoal/facts"
+	"github.com/shoal-sh/shoal/plan"
+	"github.com/shoal-sh/shoal/transport"
+)
+
+// hostile names every tree in these tests carries
+var hostileFiles = map[string]string{
+	"index.php":               "<?php echo 1;",
+	"inc/with space.php":      "a",
+	"inc/-leading dash":       "b",
+	"inc/new\nline":           "c",
+	"inc/quote's \"double\"":  "d",
+	"inc/$(touch pwned)":      "e",
+	"inc/link to index":       "->../index.php",
+	"cache/.htaccess":         "deny",
+	"media/images/photo.jpg":  "jpeg",
+	strings.Repeat("l", 120): "long name",
+}
+
+// replicaSetup is a primary and replicas, each a Local host with its own
+// root under one temporary directory.
+type replicaSetup struct {
+	dir   string
+	hosts map[string]transport.Host
+	steps []*Replicate
+}
+
+func newReplicaSetup(t *testing.T, replicas ...string) *replicaSetup {
+	t.Helper()
+	s := &replicaSetup{dir: t.TempDir(), hosts: map[string]transport.Host{"web1": &transport.Local{NodeName: "web1"}}}
+	makeFiles(t, s.root("web1"), hostileFiles)
+	for _, n := range replicas {
+		s.hosts[n] = &transport.Local{NodeName: n}
+		s.steps = append(s.steps, &Replicate{Site: "community", Primary: "web1", NodeName: n, Root: s.root(n),
+			PrimaryRoot: s.root("web1"), Skip: []string{"media"}, Empty: []string{"cache"}, StallTimeout: time.Second})
+	}
+	return s
+}
+
+func (s *replicaSetup) root(node string) string { return filepath.Join(s.dir, node, "site root") }
+
+// diff plans every step against the live Local trees.
+func (s *replicaSetup) diff(t *testing.T) []*plan.Change {
+	t.Helper()
+	set := facts.NewSet(s.hosts)
+	var cs []*plan.Change
+	for _, r := range s.steps {
+		c, err := r.Diff(context.Background(), set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs = append(cs, c)
+	}
+	return cs
+}
+
+// progressLog records what a change reported.
+type progressLog struct {
+	mu    sync.Mutex
+	last  plan.Progress
+	lines []string
+}
+
+func (p *progressLog) Progress(done plan.Progress) { p.mu.Lock(); p.last = done; p.mu.Unlock() }
+func (p *progressLog) Output(line string)          { p.mu.Lock(); p.lines = append(p.lines, line); p.mu.Unlock() }
+
+func (s *replicaSetup) apply(t *testing.T, cs []*plan.Change) (map[string]*progressLog, error) {
+	t.Helper()
+	logs := map[string]*progressLog{}
+	for _, c := range cs {
+		logs[c.ID] = &progressLog{}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err := s.steps[0].ApplyBatch(ctx, s.hosts, cs, func(c *plan.Change) Reporter { return logs[c.ID] })
+	return logs, err
+}
+
+func TestReplicateStreamsToEveryReplicaThenNoOp(t *testing.T) {
+	s := newReplicaSetup(t, "web2", "web3", "web4")
+	outside := filepath.Join(s.dir, "nas")
+	makeFiles(t, outside, map[string]string{"images/photo.jpg": "on the storage", "other.jpg": "keep"})
+	// web2: an older copy with files the primary deleted, its media
+	// relocated (a symlink to the storage) and its own cache
+	makeFiles(t, s.root("web2"), map[string]string{
+		"index.php":         "old",
+		"removed.php":       "gone on the primary",
+		"old dir/x":         "gone too",
+		"cache/web2.cache":  "its own cache",
+		"media":             "->" + outside,
+		"inc/new\nline":     "c",
+		"inc/-leading dash": "->/etc/passwd",
+	})
+	// web4 already holds a folder where the primary has a symlink target
+	makeFiles(t, s.root("web4"), map[string]string{"inc/link to index/inside": "type changed"})
+
+	cs := s.diff(t)
+	want := []plan.Action{plan.Update, plan.Create, plan.Update}
+	for i, c := range cs {
+		if c.Action != want[i] || c.Batch != "replicate/community" {
+			t.Fatalf("%s: %+v", c.ID, c)
+		}
+	}
+	if d := cmp.Diff([]string{"delete old dir/x", "delete inc/-leading dash", "delete removed.php", "delete old dir"}, cs[0].Details); d != "" {
+		t.Errorf("web2 deletions (-want +got)\n%s", d)
+	}
+	if !strings.Contains(cs[0].Summary, "delete 4") {
+		t.Errorf("web2 summary %q does not say it deletes", cs[0].Summary)
+	}
+
+	logs, err := s.apply(t, cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range s.diff(t) {
+		if c.Action != plan.NoOp {
+			t.Errorf("after apply %s: %+v", c.ID, c)
+		}
+	}
+	for _, c := range cs {
+		if got := logs[c.ID].last; got.Files != 7 || got.Bytes < 7*512 {
+			t.Errorf("%s reported %+v, want 7 files", c.ID, got)
+		}
+	}
+	// dynamic folders are not copied; the storage behind web2's link is untouched
+	for _, n := range []string{"web3", "web4"} {
+		if _, err := os.Lstat(filepath.Join(s.root(n), "media")); !os.IsNotExist(err) {
+			t.Errorf("%s: media was copied: %v", n, err)
+		}
+	}
+	if target, _ := os.Readlink(filepath.Join(s.root("web2"), "media")); target != outside {
+		t.Errorf("web2 media link now %q", target)
+	}
+	if got, _ := os.ReadFile(filepath.Join(outside, "images/photo.jpg")); string(got) != "on the storage" {
+		t.Errorf("storage file overwritten: %q", got)
+	}
+	// caches: the folder is there, its contents are the replica's own
+	if _, err := os.Stat(filepath.Join(s.root("web3"), "cache")); err != nil {
+		t.Errorf("web3 cache folder: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(s.root("web3"), "cache/.htaccess")); !os.IsNotExist(err) {
+		t.Errorf("web3 got the primary's cache contents: %v", err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(s.root("web2"), "cache/web2.cache")); string(got) != "its own cache" {
+		t.Errorf("web2 cache touched: %q", got)
+	}
+	if _, err := os.Stat("/etc/passwd"); err != nil {
+		t.Errorf("a symlink deletion followed its target: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(s.root("web2"), "inc/$(touch pwned)")); err != nil {
+		t.Errorf("hostile name not replicated: %v", err)
+	}
+}
+
+func TestReplicateFailingReplicaDoesNotFailOthers(t *testing.T) {
+	s := newReplicaSetup(t, "web2", "web3", "web4")
+	cs := s.diff(t)
+	cs[1].Target = "/dev/null/cannot" // web3's tar cannot create its root
+	_, err := s.apply(t, cs)
+	var be BatchErrors
+	if !errors.As(err, &be) || len(be) != 1 || be[cs[1].ID] == nil {
+		t.Fatalf("want one error for web3, got %v", err)
+	}
+	if !strings.Contains(be[cs[1].ID].Error(), "web3") {
+		t.Errorf("error does not name the node: %v", be[cs[1].ID])
+	}
+	for _, c := range s.diff(t) {
+		if c.Node != "web3" && c.Action != plan.NoOp {
+			t.Errorf("%s not replicated: %+v", c.ID, c)
+		}
+	}
+}
+
+// stuckHost takes a session and never reads its input, like a replica
+// whose network stalled.
+type stuckHost struct{ name string }
+
+func (h stuckHost) Name() string { return h.name }
+func (h stuckHost) Run(ctx context.Context, cmd transport.Command) error {
+	if !strings.Contains(cmd.Script, "tar -x") {
+		return nil // the deletions
+	}
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func TestReplicateDropsAStalledReplica(t *testing.T) {
+	s := newReplicaSetup(t, "web2", "web3")
+	big := make([]byte, 3*feedDepth*fanOutChunk/2)
+	for i := range big {
+		big[i] = byte(i * 7)
+	}
+	if err := os.WriteFile(filepath.Join(s.root("web1"), "big.bin"), big, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cs := s.diff(t)
+	s.hosts["web3"] = stuckHost{"web3"}
+	for _, r := range s.steps {
+		r.StallTimeout = 300 * time.Millisecond
+	}
+	start := time.Now()
+	_, err := s.apply(t, cs)
+	var be BatchErrors
+	if !errors.As(err, &be) || len(be) != 1 || !strings.Contains(be[cs[1].ID].Error(), "stalled") {
+		t.Fatalf("want web3 dropped as stalled, got %v", err)
+	}
+	if elapsed := time.Since(start); elapsed > 10*time.Second {
+		t.Errorf("the stalled replica held the batch for %s", elapsed)
+	}
+	s.hosts["web3"] = &transport.Local{NodeName: "web3"}
+	if c := s.diff(t)[0]; c.Action != plan.NoOp {
+		t.Errorf("web2 not replicated: %+v", c)
+	}
+}
+
+func TestReplicateRefusesDeletionsOutsideTheTree(t *testing.T) {
+	r := &Replicate{Primary: "web1", Skip: []string{"media"}, Empty: []string{"cache"}}
+	for p, want := range map[string]bool{
+		"a/b": true, "cache": true, "media2": true,
+		"media": false, "media/x": false, "cache/x": false, "../etc": false, "/etc": false, "a/../b": false, "": false,
+	} {
+		if got := r.deletable(p); got != want {
+			t.Errorf("deletable(%q) = %v, want %v", p, got, want)
+		}
+	}
+}
