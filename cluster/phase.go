@@ -23,4 +23,9 @@ type Entry struct {
 	Step  steps.Step
 	Phase Phase
 	Site  string // "" for steps that serve several sites (exports, mounts)
+	// Follows names a step whose change this one only makes sense after:
+	// when that step has nothing to do, neither has this one (a replica's
+	// caches are purged when its tree changed, not on every run, or a live
+	// site would never plan clean).
+	Follows string
 }

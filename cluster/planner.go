@@ -58,6 +58,7 @@ func (pl *Planner) Plan(ctx context.Context, entries []Entry, configDigest strin
 		}
 		changes[i] = c
 	})
+	settleFollowers(entries, changes)
 	for i, err := range diffErr {
 		if err == nil {
 			continue
@@ -128,4 +129,26 @@ func (pl *Planner) each(n int, f func(i int)) {
 		}()
 	}
 	wg.Wait()
+}
+
+// settleFollowers turns a follower's change into a NoOp when the change it
+// follows does nothing.
+func settleFollowers(entries []Entry, changes []*plan.Change) {
+	byID := map[string]*plan.Change{}
+	for i, e := range entries {
+		if changes[i] != nil {
+			byID[e.Step.ID()] = changes[i]
+		}
+	}
+	for i, e := range entries {
+		c := changes[i]
+		if e.Follows == "" || c == nil || c.Action == plan.NoOp || c.Action == plan.Conflict {
+			continue
+		}
+		if lead, ok := byID[e.Follows]; ok && lead.Action == plan.NoOp {
+			c.Action = plan.NoOp
+			c.Reason = "left alone: " + e.Follows + " changes nothing"
+			c.Summary, c.Details, c.Total = "", nil, plan.Progress{}
+		}
+	}
 }

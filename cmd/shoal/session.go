@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/shoal-sh/shoal/cluster"
+	"github.com/shoal-sh/shoal/facts"
+	"github.com/shoal-sh/shoal/hcl"
+	"github.com/shoal-sh/shoal/plan"
+	"github.com/shoal-sh/shoal/transport"
+)
+
+// session is one run's connections: one SSH connection per node, opened
+// in parallel, closed at the end.
+type session struct {
+	g        *globalOptions
+	cfg      *hcl.Config
+	entries  []cluster.Entry
+	conns    map[string]*transport.Conn
+	hosts    map[string]transport.Host
+	dialErrs map[string]error
+}
+
+func openSession(ctx context.Context, g *globalOptions, cfg *hcl.Config) (*session, error) {
+	entries, err := cluster.Compile(cfg, g.targets)
+	if err != nil {
+		return nil, err
+	}
+	need := map[string]bool{}
+	for _, e := range entries {
+		need[e.Step.Node()] = true
+		for _, nf := range e.Step.Facts() {
+			need[nf.Node] = true
+		}
+	}
+	var targets []transport.Target
+	for _, n := range cfg.Nodes {
+		if need[n.Name] {
+			targets = append(targets, transport.Target{
+				Node: n.Name, Host: n.Host, User: n.User, Port: n.Port,
+				IdentityFile: n.IdentityFile, Jump: n.Jump, Sudo: n.Sudo,
+			})
+		}
+	}
+	opts := transport.Options{SSHConfig: g.sshConfig, AcceptNewHostKeys: g.acceptNew, ConnectTimeout: 10 * time.Second}
+	if g.knownHosts != "" {
+		opts.KnownHosts = []string{g.knownHosts}
+	}
+	conns, errs := transport.DialAll(ctx, targets, opts, g.parallel)
+	s := &session{g: g, cfg: cfg, entries: entries, conns: conns, hosts: map[string]transport.Host{}, dialErrs: errs}
+	for n, c := range conns {
+		s.hosts[n] = c
+	}
+	return s, nil
+}
+
+func (s *session) close() {
+	for _, c := range s.conns {
+		_ = c.Close()
+	}
+}
+
+// nodeNames lists the nodes this run touches, in config order.
+func (s *session) nodeNames() []string {
+	var names []string
+	for _, n := range s.cfg.Nodes {
+		if _, ok := s.conns[n.Name]; ok {
+			names = append(names, n.Name)
+		} else if _, ok := s.dialErrs[n.Name]; ok {
+			names = append(names, n.Name)
+		}
+	}
+	return names
+}
+
+func (s *session) plan(ctx context.Context) (*plan.Plan, *facts.Set) {
+	pl := &cluster.Planner{Nodes: s.nodeNames(), Hosts: s.hosts, DialErrs: s.dialErrs, Parallel: s.g.parallel}
+	return pl.Plan(ctx, s.entries, s.cfg.Digest)
+}
+
+// connectionsOpened counts SSH dials of this run, per node, for reports.
+func (s *session) connectionsOpened() string {
+	var names []string
+	for n := range s.conns {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	total := 0
+	for _, n := range names {
+		total += s.conns[n].Dials()
+	}
+	return fmt.Sprintf("%d SSH connections for %d nodes", total, len(names))
+}
+
+// hostsWithChanges are the nodes an apply will touch.
+func (s *session) hostsWithChanges(p *plan.Plan) map[string]transport.Host {
+	out := map[string]transport.Host{}
+	for _, c := range p.Changes {
+		if c.Action != plan.NoOp {
+			if h, ok := s.hosts[c.Node]; ok {
+				out[c.Node] = h
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,143 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/shoal-sh/shoal/hcl"
+	"github.com/shoal-sh/shoal/shell"
+)
+
+const (
+	siteRoot = "/var/www/dolphin"
+	mount    = "/mnt/nas"
+	siteName = "community"
+)
+
+var webHosts = []string{"web1", "web2", "web3"}
+
+func loadFixture(t *testing.T) *hcl.Site {
+	t.Helper()
+	cfg, diags := hcl.NewLoader().Load(hcl.LoadOptions{Dir: filepath.Join(repoRoot, "fixtures", "dolphin")})
+	if diags.HasErrors() {
+		t.Fatalf("fixture: %v", diags)
+	}
+	for _, s := range cfg.Sites {
+		if s.Name == siteName {
+			return s
+		}
+	}
+	t.Fatalf("fixture has no site %q", siteName)
+	return nil
+}
+
+// userData lists every file under each dynamic dir with its checksum, as
+// seen through path (a real dir before apply, the symlink after).
+func userData(t *testing.T, host string, site *hcl.Site) string {
+	var b strings.Builder
+	for _, d := range site.DynamicDirs {
+		fmt.Fprintf(&b, "cd %s/ 2>/dev/null && echo '## %s' && find . -type f -exec sha256sum {} + | sort -k2\n",
+			shell.Quote(filepath.Join(siteRoot, d.Path)), d.Path)
+	}
+	return onHost(t, host, b.String())
+}
+
+// treeListing describes the site tree apart from cache contents, without
+// following symlinks: type, mode, owner, size, path, link target and the
+// checksum of every regular file.
+func treeListing(t *testing.T, host string, site *hcl.Site) string {
+	var prune []string
+	for _, c := range site.CacheDirs {
+		prune = append(prune, "-path "+shell.Quote("./"+c.Path+"/*"))
+	}
+	script := fmt.Sprintf(`cd %s && find . \( %s \) -prune -o -printf '%%y %%m %%u %%s %%p %%l\n' | sort
+find . \( %s \) -prune -o -type f -exec sha256sum {} + | sort -k2`,
+		shell.Quote(siteRoot), strings.Join(prune, " -o "), strings.Join(prune, " -o "))
+	return onHost(t, host, script)
+}
+
+func TestDolphinEndToEnd(t *testing.T) {
+	site := loadFixture(t)
+	stage, err := os.ReadFile(filepath.Join(repoRoot, "fixtures", "dolphin", "stage.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	onHost(t, "web1", "set -- "+siteRoot+"\n"+string(stage))
+	before := userData(t, "web1", site)
+	if strings.Count(before, "\n") < 2*len(site.DynamicDirs) {
+		t.Fatalf("staging left too little user data to test with:\n%s", before)
+	}
+
+	first := shoal(t, "-C", "fixtures/dolphin", "apply", "--yes")
+	if first.code != 0 {
+		t.Fatalf("first apply exited %d\nstdout:\n%s\nstderr:\n%s", first.code, first.stdout, first.stderr)
+	}
+
+	primaryTree := treeListing(t, "web1", site)
+	for _, h := range webHosts {
+		for _, d := range site.DynamicDirs {
+			shared := d.Shared
+			if shared == "" {
+				shared = d.Path
+			}
+			want := filepath.Join(mount, siteName, shared)
+			got := strings.TrimSpace(onHost(t, h, "readlink "+shell.Quote(filepath.Join(siteRoot, d.Path))))
+			if got != want {
+				t.Errorf("%s: %s links to %q, want %q", h, d.Path, got, want)
+			}
+		}
+		if got := userData(t, h, site); got != before {
+			t.Errorf("%s: user data through the links differs from what web1 had before apply", h)
+		}
+		for _, c := range site.CacheDirs {
+			n := strings.TrimSpace(onHost(t, h, "find "+shell.Quote(filepath.Join(siteRoot, c.Path))+" -mindepth 1 | wc -l"))
+			if n != "0" {
+				t.Errorf("%s: cache %s holds %s entries after apply", h, c.Path, n)
+			}
+		}
+		if n := strings.TrimSpace(onHost(t, h, "awk '$2 == \""+mount+"\"' /etc/fstab | wc -l")); n != "1" {
+			t.Errorf("%s: %s fstab lines for %s, want 1", h, n, mount)
+		}
+		if h != "web1" {
+			if tree := treeListing(t, h, site); tree != primaryTree {
+				t.Errorf("%s: tree differs from web1's apart from caches:\n%s", h, firstDiff(primaryTree, tree))
+			}
+		}
+	}
+
+	second := shoal(t, "-C", "fixtures/dolphin", "plan", "--detailed-exitcode")
+	if second.code != 0 {
+		t.Fatalf("plan after apply exited %d (want 0: no changes)\n%s\n%s", second.code, second.stdout, second.stderr)
+	}
+
+	third := shoal(t, "-C", "fixtures/dolphin", "apply", "--yes")
+	if third.code != 0 || !strings.Contains(third.stdout, "No changes") {
+		t.Fatalf("third apply: exit %d\n%s\n%s", third.code, third.stdout, third.stderr)
+	}
+	for _, h := range webHosts {
+		if got := treeListing(t, h, site); got != primaryTree {
+			t.Errorf("%s: a no-change apply changed the tree", h)
+		}
+	}
+}
+
+// firstDiff shows the first differing line of two listings.
+func firstDiff(a, b string) string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := 0; i < len(al) || i < len(bl); i++ {
+		var x, y string
+		if i < len(al) {
+			x = al[i]
+		}
+		if i < len(bl) {
+			y = bl[i]
+		}
+		if x != y {
+			return fmt.Sprintf("line %d:\n  web1: %s\n  here: %s", i+1, x, y)
+		}
+	}
+	return "(equal)"
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every test shoal has, end-to-end ones included, on a fresh Debian
+# machine as root: installs what the tests need, checks formatting and vet,
+# then `go test ./...`. CI runs this through .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_pkgs=(openssh-server openssh-client sshfs fuse3 iproute2 tmux tar coreutils findutils)
+missing=()
+for p in "${need_pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "== installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+	echo "not gofmt'ed:"; echo "$unformatted"; exit 1
+fi
+echo "== go vet"
+go vet ./...
+echo "== go test"
+go test -count=1 -timeout 20m "$@" ./...
