@@ -52,10 +52,10 @@ func TestTarCounterAnyChunking(t *testing.T) {
 func TestTarCounterReadsGNUTar(t *testing.T) {
 	dir := t.TempDir()
 	makeFiles(t, dir, map[string]string{
-		"a":                             "x",
-		strings.Repeat("n", 150):        "long name",
+		"a":                              "x",
+		strings.Repeat("n", 150):         "long name",
 		"sub/" + strings.Repeat("m", 99): strings.Repeat("y", 70000),
-		"sub/l":                         "->../a",
+		"sub/l":                          "->../a",
 	})
 	out, err := exec.Command("tar", "-c", "-f", "-", "-C", dir, "--format=gnu", ".").Output()
 	if err != nil {

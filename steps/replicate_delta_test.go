@@ -17,7 +17,7 @@ func TestCompareTrees(t *testing.T) {
 	dir := func(p string, mtime int64) facts.Entry {
 		return facts.Entry{Path: p, Type: 'd', Mode: 0o755, Size: 4096, MTime: mtime}
 	}
-	primary := []facts.Entry{dir("inc", 1), file("inc/a.php", 10, 1), file("inc/b.php", 20, 2), file("new.php", 5 << 20, 1),
+	primary := []facts.Entry{dir("inc", 1), file("inc/a.php", 10, 1), file("inc/b.php", 20, 2), file("new.php", 5<<20, 1),
 		{Path: "link", Type: 'l', Mode: 0o777, Link: "inc/b.php"}, file("x", 1, 1)}
 	replica := []facts.Entry{dir("inc", 99), file("inc/a.php", 10, 1), file("inc/b.php", 20, 1), file("old.php", 1, 1),
 		{Path: "link", Type: 'l', Mode: 0o777, Link: "inc/a.php"}, dir("x", 1), file("x/y", 1, 1), dir("gone", 1), file("gone/z", 1, 1)}

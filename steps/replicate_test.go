@@ -18,15 +18,15 @@ import (
 
 // hostile names every tree in these tests carries
 var hostileFiles = map[string]string{
-	"index.php":               "<?php echo 1;",
-	"inc/with space.php":      "a",
-	"inc/-leading dash":       "b",
-	"inc/new\nline":           "c",
-	"inc/quote's \"double\"":  "d",
-	"inc/$(touch pwned)":      "e",
-	"inc/link to index":       "->../index.php",
-	"cache/.htaccess":         "deny",
-	"media/images/photo.jpg":  "jpeg",
+	"index.php":              "<?php echo 1;",
+	"inc/with space.php":     "a",
+	"inc/-leading dash":      "b",
+	"inc/new\nline":          "c",
+	"inc/quote's \"double\"": "d",
+	"inc/$(touch pwned)":     "e",
+	"inc/link to index":      "->../index.php",
+	"cache/.htaccess":        "deny",
+	"media/images/photo.jpg": "jpeg",
 	strings.Repeat("l", 120): "long name",
 }
 
@@ -75,7 +75,11 @@ type progressLog struct {
 }
 
 func (p *progressLog) Progress(done plan.Progress) { p.mu.Lock(); p.last = done; p.mu.Unlock() }
-func (p *progressLog) Output(line string)          { p.mu.Lock(); p.lines = append(p.lines, line); p.mu.Unlock() }
+func (p *progressLog) Output(line string) {
+	p.mu.Lock()
+	p.lines = append(p.lines, line)
+	p.mu.Unlock()
+}
 
 func (s *replicaSetup) apply(t *testing.T, cs []*plan.Change) (map[string]*progressLog, error) {
 	t.Helper()
