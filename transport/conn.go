@@ -18,9 +18,10 @@ type Conn struct {
 	label string // "web1 (root@10.0.0.11:22)"
 	sudo  bool
 
-	client *ssh.Client   // the node
-	hops   []*ssh.Client // jump hosts then the node, closed in reverse
-	slots  chan struct{} // session semaphore
+	client       *ssh.Client
+	releaseJumps func()        // lets go of the jump host connections, if any
+	dials        int           // SSH connections opened to reach the node
+	slots        chan struct{} // session semaphore
 
 	sessions atomic.Int64
 
@@ -32,15 +33,16 @@ type Conn struct {
 
 var _ Host = (*Conn)(nil)
 
-func newConn(t Target, dest endpoint, hops []*ssh.Client, o Options) *Conn {
+func newConn(t Target, dest endpoint, client *ssh.Client, releaseJumps func(), dials int, o Options) *Conn {
 	c := &Conn{
-		node:   t.Node,
-		label:  fmt.Sprintf("%s (%s)", t.Node, dest),
-		sudo:   t.Sudo,
-		client: hops[len(hops)-1],
-		hops:   hops,
-		slots:  make(chan struct{}, o.maxSessions()),
-		done:   make(chan struct{}),
+		node:         t.Node,
+		label:        fmt.Sprintf("%s (%s)", t.Node, dest),
+		sudo:         t.Sudo,
+		client:       client,
+		releaseJumps: sync.OnceFunc(releaseJumps),
+		dials:        dials,
+		slots:        make(chan struct{}, o.maxSessions()),
+		done:         make(chan struct{}),
 	}
 	go c.watch()
 	go c.keepAlive(o.keepAlive())
@@ -50,14 +52,16 @@ func newConn(t Target, dest endpoint, hops []*ssh.Client, o Options) *Conn {
 // Name is the node's name.
 func (c *Conn) Name() string { return c.node }
 
-// Dials counts the SSH connections made to reach the node: one, plus one
-// per jump host. It does not change after Dial.
-func (c *Conn) Dials() int { return len(c.hops) }
+// Dials counts the SSH connections opened to reach the node: one, plus one
+// per jump host this node was the first of its run to need. It does not
+// change after Dial.
+func (c *Conn) Dials() int { return c.dials }
 
 // Sessions counts the sessions opened on the connection so far.
 func (c *Conn) Sessions() int { return int(c.sessions.Load()) }
 
-// Close closes the connection and those to its jump hosts.
+// Close closes the connection, and those to its jump hosts once no other
+// node of the run uses them.
 func (c *Conn) Close() error {
 	c.mu.Lock()
 	if c.closed {
@@ -70,14 +74,10 @@ func (c *Conn) Close() error {
 	if !alreadyLost {
 		close(c.done)
 	}
-	var errs []error
-	for i := len(c.hops) - 1; i >= 0; i-- {
-		if err := c.hops[i].Close(); err != nil && !alreadyLost && !errors.Is(err, net.ErrClosed) {
-			errs = append(errs, err)
-		}
-	}
-	if len(errs) > 0 {
-		return fmt.Errorf("closing connection to %s: %w", c.label, errors.Join(errs...))
+	err := c.client.Close()
+	c.releaseJumps()
+	if err != nil && !alreadyLost && !errors.Is(err, net.ErrClosed) {
+		return fmt.Errorf("closing connection to %s: %w", c.label, err)
 	}
 	return nil
 }
@@ -93,9 +93,8 @@ func (c *Conn) lose(why error) {
 	c.lost = why
 	c.mu.Unlock()
 	close(c.done)
-	for i := len(c.hops) - 1; i >= 0; i-- {
-		c.hops[i].Close()
-	}
+	c.client.Close()
+	c.releaseJumps()
 }
 
 // broken returns the error a Run gets on a connection that is gone.

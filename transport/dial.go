@@ -15,6 +15,7 @@ type dialer struct {
 	opts     Options
 	config   *sshConfig
 	hostKeys *hostKeys
+	jumps    *jumpPool
 }
 
 func newDialer(o Options) (*dialer, error) {
@@ -22,11 +23,12 @@ func newDialer(o Options) (*dialer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &dialer{opts: o, config: sc, hostKeys: &hostKeys{}}, nil
+	return &dialer{opts: o, config: sc, hostKeys: &hostKeys{}, jumps: &jumpPool{}}, nil
 }
 
 // Dial opens one SSH connection to t (through its jump hosts, if any),
 // verifying host keys and authenticating. Runs on the Conn share it.
+// Use DialAll for many nodes: it also shares jump host connections.
 func Dial(ctx context.Context, t Target, o Options) (*Conn, error) {
 	d, err := newDialer(o)
 	if err != nil {
@@ -79,32 +81,40 @@ func (d *dialer) dial(ctx context.Context, t Target) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	hops := append(append([]endpoint(nil), r.jumps...), r.dest)
-	var clients []*ssh.Client
-	closeAll := func() {
-		for i := len(clients) - 1; i >= 0; i-- {
-			clients[i].Close()
+	var via *ssh.Client
+	var releases []func()
+	releaseJumps := func() {
+		for i := len(releases) - 1; i >= 0; i-- {
+			releases[i]()
 		}
 	}
-	for i, e := range hops {
-		var via *ssh.Client
-		if i > 0 {
-			via = clients[i-1]
-		}
-		name, addr := t.Node, e.addr()
-		if i < len(hops)-1 {
-			name = t.Node + ": jump host"
-		} else if len(r.jumps) > 0 {
-			addr += " via " + r.jumps[len(r.jumps)-1].String()
-		}
-		c, err := d.connect(ctx, via, e, name, addr)
+	dials, chain := 1, ""
+	for _, e := range r.jumps {
+		chain += ">" + e.String()
+		previous := via
+		client, opened, release, err := d.jumps.acquire(chain, func() (*ssh.Client, error) {
+			return d.connect(ctx, previous, e, "jump host", e.addr())
+		})
 		if err != nil {
-			closeAll()
-			return nil, err
+			releaseJumps()
+			return nil, fmt.Errorf("%s: %w", t.Node, err)
 		}
-		clients = append(clients, c)
+		releases = append(releases, release)
+		via = client
+		if opened {
+			dials++
+		}
 	}
-	return newConn(t, r.dest, clients, d.opts), nil
+	addr := r.dest.addr()
+	if len(r.jumps) > 0 {
+		addr += " via " + r.jumps[len(r.jumps)-1].String()
+	}
+	client, err := d.connect(ctx, via, r.dest, t.Node, addr)
+	if err != nil {
+		releaseJumps()
+		return nil, err
+	}
+	return newConn(t, r.dest, client, releaseJumps, dials, d.opts), nil
 }
 
 // connect makes the TCP connection to e (directly, or as a channel through

@@ -98,6 +98,68 @@ func TestProxyJump(t *testing.T) {
 	}
 }
 
+func TestDialAllSharesTheJumpHost(t *testing.T) {
+	f := newFixture(t)
+	bastion := f.server(t, sshtest.Config{Forwarding: true})
+	f.trust(t, bastion, bastion.HostKeys()[0])
+	node := f.trusted(t)
+
+	var targets []transport.Target
+	for i := range 10 {
+		target := f.target(fmt.Sprintf("web%d", i), node)
+		target.Jump = bastion.Addr()
+		targets = append(targets, target)
+	}
+	conns, errs := transport.DialAll(context.Background(), targets, f.options(), 10)
+	if len(errs) > 0 {
+		t.Fatalf("DialAll errors: %v", errs)
+	}
+	dials := 0
+	for _, c := range conns {
+		dials += c.Dials()
+	}
+	waitFor(t, "the server to count the connections", func() bool { return node.Connections() >= 10 })
+	got := []int{bastion.Connections(), node.Connections(), dials}
+	if diff := cmp.Diff([]int{1, 10, 11}, got); diff != "" {
+		t.Errorf("bastion connections, node connections, sum of Dials (-want +got):\n%s", diff)
+	}
+
+	for name, c := range conns {
+		if name != "web0" {
+			c.Close()
+		}
+	}
+	if err := conns["web0"].Run(context.Background(), transport.Command{Script: "true"}); err != nil {
+		t.Errorf("the last node lost its way through the bastion when the others closed: %v", err)
+	}
+	conns["web0"].Close()
+	waitFor(t, "the bastion connection to close with the last node", func() bool { return bastion.OpenConnections() == 0 })
+}
+
+func TestDialAllThroughADeadJumpHostNamesEveryNode(t *testing.T) {
+	f := newFixture(t)
+	node := f.trusted(t)
+	port := freePort(t)
+	var targets []transport.Target
+	for _, name := range []string{"files1", "files2"} {
+		target := f.target(name, node)
+		target.Jump = fmt.Sprintf("127.0.0.1:%d", port)
+		targets = append(targets, target)
+	}
+	_, errs := transport.DialAll(context.Background(), targets, f.options(), 2)
+	got := map[string]string{}
+	for name, err := range errs {
+		got[name] = err.Error()
+	}
+	want := map[string]string{
+		"files1": fmt.Sprintf("files1: jump host (127.0.0.1:%d): dial: connection refused", port),
+		"files2": fmt.Sprintf("files2: jump host (127.0.0.1:%d): dial: connection refused", port),
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
+	}
+}
+
 func TestJumpHostThatRefusesForwarding(t *testing.T) {
 	f := newFixture(t)
 	bastion := f.trusted(t) // no forwarding

@@ -102,6 +102,9 @@ func (s *Server) KnownHostsLine(key ssh.PublicKey) string {
 // Connections counts SSH connections that completed the handshake.
 func (s *Server) Connections() int { return s.read(func() int { return s.connections }) }
 
+// OpenConnections counts TCP connections not yet closed.
+func (s *Server) OpenConnections() int { return s.read(func() int { return len(s.conns) }) }
+
 // Sessions counts session channels opened so far.
 func (s *Server) Sessions() int { return s.read(func() int { return s.sessions }) }
 
