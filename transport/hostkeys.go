@@ -53,7 +53,20 @@ func (hk *hostKeys) callback(node string, e endpoint) (ssh.HostKeyCallback, []st
 		}
 		return describeHostKeyError(node, e, key, err)
 	}
-	return check, db.HostKeyAlgorithms(e.addr()), nil
+	algos := db.HostKeyAlgorithms(e.addr())
+	if len(algos) == 0 {
+		algos = newHostKeyAlgorithms
+	}
+	return check, algos, nil
+}
+
+// newHostKeyAlgorithms is OpenSSH's preference for a host not yet in
+// known_hosts, so the fingerprint shoal shows and records is the one ssh
+// and ssh-keyscan show (x/crypto alone would prefer RSA, even SHA-1 RSA).
+var newHostKeyAlgorithms = []string{
+	ssh.KeyAlgoED25519,
+	ssh.KeyAlgoECDSA256, ssh.KeyAlgoECDSA384, ssh.KeyAlgoECDSA521,
+	ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256,
 }
 
 // accept re-reads known_hosts (another dial may have just added the host)

@@ -15,14 +15,14 @@ import (
 
 func TestUnknownHostKeyShowsFingerprintAndHowToAccept(t *testing.T) {
 	f := newFixture(t)
-	s := f.server(t, sshtest.Config{})
+	s := f.server(t, sshtest.Config{HostKeys: []ssh.Signer{sshtest.RSAKey(t), sshtest.Ed25519Key(t)}})
 	_, err := transport.Dial(context.Background(), f.target("web1", s), f.options())
 
 	var unknown *transport.UnknownHostKeyError
 	if !errors.As(err, &unknown) {
 		t.Fatalf("Dial error = %v, want UnknownHostKeyError", err)
 	}
-	key := s.HostKeys()[0]
+	key := s.HostKeys()[1] // the ed25519 key, as ssh would show
 	for _, want := range []string{"web1 (" + s.Addr() + ")", "ssh-ed25519", ssh.FingerprintSHA256(key), "--accept-new-host-keys", "~/known_hosts"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
@@ -35,7 +35,7 @@ func TestUnknownHostKeyShowsFingerprintAndHowToAccept(t *testing.T) {
 
 func TestAcceptNewRecordsTheKeyOnceThenChecksStrictly(t *testing.T) {
 	f := newFixture(t)
-	s := f.server(t, sshtest.Config{})
+	s := f.server(t, sshtest.Config{HostKeys: []ssh.Signer{sshtest.RSAKey(t), sshtest.Ed25519Key(t)}})
 	o := f.options()
 	o.AcceptNewHostKeys = true
 
@@ -50,8 +50,8 @@ func TestAcceptNewRecordsTheKeyOnceThenChecksStrictly(t *testing.T) {
 	for _, c := range conns {
 		c.Close()
 	}
-	if got, want := readFile(t, f.knownHosts), s.KnownHostsLine(s.HostKeys()[0]); got != want {
-		t.Errorf("known_hosts = %q, want the one line %q", got, want)
+	if got, want := readFile(t, f.knownHosts), s.KnownHostsLine(s.HostKeys()[1]); got != want {
+		t.Errorf("known_hosts = %q, want the one line %q (ed25519 preferred, as OpenSSH does)", got, want)
 	}
 
 	c := dial(t, f, f.target("web1", s), f.options()) // strict now
