@@ -16,6 +16,7 @@ import (
 type Conn struct {
 	node  string
 	label string // "web1 (root@10.0.0.11:22)"
+	user  string // the login user, for messages
 	sudo  bool
 
 	client       *ssh.Client
@@ -37,6 +38,7 @@ func newConn(t Target, dest endpoint, client *ssh.Client, releaseJumps func(), d
 	c := &Conn{
 		node:         t.Node,
 		label:        fmt.Sprintf("%s (%s)", t.Node, dest),
+		user:         dest.user,
 		sudo:         t.Sudo,
 		client:       client,
 		releaseJumps: sync.OnceFunc(releaseJumps),

@@ -150,7 +150,11 @@ func (c *Conn) exitError(err error, tail *tailBuffer) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &exit):
-		return &ExitError{Node: c.node, Status: exit.ExitStatus(), Stderr: strings.TrimSpace(tail.String())}
+		stderr := strings.TrimSpace(tail.String())
+		if c.sudo && strings.HasSuffix(stderr, "sudo: a password is required") {
+			stderr += " (shoal runs `sudo -n`: give " + c.user + " passwordless sudo, or connect as root)"
+		}
+		return &ExitError{Node: c.node, Status: exit.ExitStatus(), Stderr: stderr}
 	}
 	// No exit status: usually the connection dropped, which watch is
 	// about to record.

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -125,16 +127,51 @@ func TestRunStderrGoesToWriterWhenGiven(t *testing.T) {
 
 func TestSudoWrapsTheShell(t *testing.T) {
 	f := newFixture(t)
+	fakeSudo(t, `[ "$1" = -n ] && shift; SUDO_USER=admin exec "$@"`)
 	s := f.trusted(t)
 	target := f.target("files", s)
 	target.Sudo = true
 	c := dial(t, f, target, f.options())
-	c.Run(context.Background(), transport.Command{Script: "true"})
-	c.Run(context.Background(), transport.Command{Script: "cat >/dev/null", Stdin: strings.NewReader("x")})
-	want := []string{"sudo -n sh -s", "sudo -n sh -c 'cat >/dev/null'"}
+
+	var out bytes.Buffer
+	if err := c.Run(context.Background(), transport.Command{Script: `echo "$SUDO_USER"`, Stdout: &out}); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if err := c.Run(context.Background(), transport.Command{Script: "cat", Stdin: strings.NewReader("x\n"), Stdout: &out}); err != nil {
+		t.Fatalf("Run with stdin: %v", err)
+	}
+	if out.String() != "admin\nx\n" {
+		t.Errorf("stdout = %q, want the scripts run through sudo", out.String())
+	}
+	want := []string{"sudo -n sh -s", "sudo -n sh -c cat"}
 	if diff := cmp.Diff(want, s.Commands()); diff != "" {
 		t.Errorf("commands (-want +got):\n%s", diff)
 	}
+}
+
+func TestSudoNeedingAPasswordSaysWhatToDo(t *testing.T) {
+	f := newFixture(t)
+	fakeSudo(t, `echo "sudo: a password is required" >&2; exit 1`)
+	s := f.trusted(t)
+	target := f.target("files", s)
+	target.Sudo, target.User = true, "admin"
+	c := dial(t, f, target, f.options())
+	err := c.Run(context.Background(), transport.Command{Script: "true"})
+	want := "files: exit status 1: sudo: a password is required (shoal runs `sudo -n`: give admin passwordless sudo, or connect as root)"
+	if err == nil || err.Error() != want {
+		t.Errorf("Run error = %v\nwant %s", err, want)
+	}
+}
+
+// fakeSudo puts a `sudo` running body first on the PATH the in-process
+// server's shells inherit.
+func fakeSudo(t *testing.T, body string) {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "sudo"), []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir+":"+os.Getenv("PATH"))
 }
 
 func TestManyConcurrentRunsShareOneConnection(t *testing.T) {
