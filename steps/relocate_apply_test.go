@@ -99,7 +99,7 @@ func TestRelocateApplyMoves(t *testing.T) {
 			if after.Mode() != infoBefore.Mode() || !after.ModTime().Equal(infoBefore.ModTime()) {
 				t.Errorf("mode/mtime not kept: %v %v, was %v %v", after.Mode(), after.ModTime(), infoBefore.Mode(), infoBefore.ModTime())
 			}
-			if tt.forceCopy && rec.last() != c.Total {
+			if rec.last() != c.Total {
 				t.Errorf("progress ended at %+v, plan said %+v", rec.last(), c.Total)
 			}
 		})
@@ -169,12 +169,27 @@ func TestRelocateKeepsOldCopyThatDiffers(t *testing.T) {
 	failOn(t, os.Symlink(lab.S, lab.L))
 
 	_, err := lab.apply(t, lab.plan(t))
-	if err == nil || !strings.Contains(err.Error(), "differ") {
+	if err == nil || !strings.Contains(err.Error(), "lacks entries") || !strings.Contains(err.Error(), "written during the move") {
 		t.Fatalf("apply: %v, want a verification failure", err)
 	}
 	if !exists(filepath.Join(lab.O, "written during the move")) {
 		t.Error("the old copy was removed although it held data the storage lacks")
 	}
+}
+
+func TestRelocateDropsOldCopyWhenStorageHasMore(t *testing.T) {
+	lab := newRelocateLab(t)
+	hostileTree(t, lab.L)
+	failOn(t, os.MkdirAll(filepath.Dir(lab.S), 0o755))
+	cpTree(t, lab.L, lab.S)
+	failOn(t, os.Rename(lab.L, lab.O))
+	failOn(t, os.Symlink(lab.S, lab.L))
+	failOn(t, os.WriteFile(filepath.Join(lab.S, "uploaded after the link"), []byte("new"), 0o644))
+	want := treeDigest(t, lab.S)
+
+	_, err := lab.apply(t, lab.plan(t))
+	failOn(t, err)
+	lab.assertMoved(t, want)
 }
 
 func TestRelocateRefusesConflict(t *testing.T) {

@@ -7,25 +7,31 @@ import (
 	"github.com/shoal-sh/shoal/shell"
 )
 
-// relocatePrelude names the paths and defines the verification every
-// move relies on: two trees are equal when their names, kinds, file sizes,
-// symlink targets and the sha256 of every file are. Owners and modes are
-// not compared: some storages map them.
+// relocatePrelude names the paths and defines the check every removal
+// relies on: shoal_verify A B passes when every entry of A is in B with
+// the same kind, file size, symlink target and sha256. Extra entries in B
+// (uploads since the link) are fine; a missing or changed one fails.
+// Owners and modes are not compared: some storages map them. Both trees
+// are hashed at once.
 const relocatePrelude = `set -e
 shoal_manifest() (
 	cd -- "$1"
 	{
 		find . \( -type d -printf 'd %p\0' \) -o \( -type l -printf 'l %p -> %l\0' \) \
-			-o \( -type f -printf 'f %s %p\0' \) -o -printf '%y %p\0' | LC_ALL=C sort -z
-		find . -type f -exec sha256sum -- {} + | LC_ALL=C sort
-	} | sha256sum
+			-o \( -type f -printf 'f %s %p\0' \) -o -printf '%y %p\0'
+		find . -type f -exec sha256sum -- {} + | tr '\n' '\0'
+	} | LC_ALL=C sort -z
 )
 shoal_verify() {
 	echo "verifying $2 against $1"
-	a=$(shoal_manifest "$1")
-	b=$(shoal_manifest "$2")
-	if [ "$a" != "$b" ]; then
-		echo "$1 and $2 differ (names, sizes, symlinks or checksums); nothing was removed" >&2
+	t=$(mktemp -d)
+	shoal_manifest "$1" >"$t/a" &
+	shoal_manifest "$2" >"$t/b" || { rm -rf "$t"; exit 1; }
+	wait $! || { rm -rf "$t"; exit 1; }
+	missing=$(LC_ALL=C comm -z -23 "$t/a" "$t/b" | tr '\0' '\n' | head -n 5)
+	rm -rf "$t"
+	if [ -n "$missing" ]; then
+		printf '%s\n' "$2 lacks entries of $1 (kind, size, link target or checksum differ); nothing was removed:" "$missing" >&2
 		exit 1
 	fi
 }
@@ -48,9 +54,9 @@ created=$( { { tar -C "$L" --numeric-owner --format=posix -cvvf - . 2>&3; echo $
 `
 
 // relocateSwap puts a verified partial copy in place and links L to it;
-// L's data waits in L.shoal-old until it is verified once more.
-const relocateSwap = `shoal_verify "$O" "$P"
-shoal_unlink_empty "$S"
+// L's data waits in L.shoal-old until it is verified once more, since the
+// site may have written to L between the copy's check and the rename.
+const relocateSwap = `shoal_unlink_empty "$S"
 mv -T -- "$P" "$S"
 ln -sT -- "$S" "$L"
 `
@@ -112,7 +118,8 @@ ln -sT -- "$S" "$L"
 mv -T -- "$L" "$O"
 ` + relocateSwap + relocateDropOld)
 	case relocFinishPartial:
-		b.WriteString(relocateSwap + relocateDropOld)
+		b.WriteString(`shoal_verify "$O" "$P"
+` + relocateSwap + relocateDropOld)
 	case relocFinishShared:
 		b.WriteString(`shoal_verify "$O" "$S"
 ln -sT -- "$S" "$L"
