@@ -122,8 +122,11 @@ func (c *Conn) watch() {
 }
 
 // keepAlive probes the server every interval; a probe not answered within
-// an interval means the peer is dead.
+// three intervals (OpenSSH's ServerAliveCountMax) means the peer is dead.
+// The margin keeps a connection busy streaming a large tree, on a loaded
+// host, from being mistaken for a dead one.
 func (c *Conn) keepAlive(interval time.Duration) {
+	patience := 3 * interval
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
 	for {
@@ -137,7 +140,7 @@ func (c *Conn) keepAlive(interval time.Duration) {
 			_, _, err := c.client.SendRequest("keepalive@openssh.com", true, nil)
 			reply <- err
 		}()
-		timeout := time.NewTimer(interval)
+		timeout := time.NewTimer(patience)
 		select {
 		case err := <-reply:
 			timeout.Stop()
@@ -146,7 +149,7 @@ func (c *Conn) keepAlive(interval time.Duration) {
 				return
 			}
 		case <-timeout.C:
-			c.lose(fmt.Errorf("no keepalive reply within %s", interval))
+			c.lose(fmt.Errorf("no keepalive reply within %s", patience))
 			return
 		case <-c.done:
 			timeout.Stop()

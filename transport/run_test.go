@@ -301,7 +301,7 @@ func TestKeepAliveNoticesASilentPeer(t *testing.T) {
 	s.Freeze()
 	start := time.Now()
 	err := c.Run(context.Background(), transport.Command{Script: "sleep 5"})
-	want := "web4 (root@" + s.Addr() + "): connection lost: no keepalive reply within 100ms"
+	want := "web4 (root@" + s.Addr() + "): connection lost: no keepalive reply within 300ms"
 	if err == nil || err.Error() != want {
 		t.Errorf("Run error = %v\nwant %s", err, want)
 	}

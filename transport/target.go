@@ -29,8 +29,8 @@ type Options struct {
 	// ConnectTimeout bounds dial plus handshake; 0 → ssh_config
 	// ConnectTimeout, else 10s.
 	ConnectTimeout time.Duration
-	// KeepAlive is how often an idle connection is probed; a probe
-	// unanswered for that long closes it. 0 → 15s.
+	// KeepAlive is how often the connection is probed; a probe unanswered
+	// for three times that long closes it. 0 → 15s.
 	KeepAlive time.Duration
 	// MaxSessions bounds concurrent sessions per connection (sshd allows
 	// 10 by default); further Runs queue. 0 → 8.
