@@ -39,6 +39,9 @@ const maxJumpDepth = 8
 
 // resolveRoute works out how to reach t the way OpenSSH would.
 func resolveRoute(t Target, o Options, sc *sshConfig) (route, error) {
+	if t.Host == "" {
+		return route{}, fmt.Errorf("%s: no host to connect to", t.Node)
+	}
 	dest := resolveEndpoint(t.Host, t.User, t.Port, t.IdentityFile, "", o, sc)
 	jump := t.Jump
 	if jump == "" {
@@ -81,12 +84,12 @@ func resolveJumps(spec, nodeIdentity string, o Options, sc *sshConfig, depth int
 
 // parseHop splits "[user@]host[:port]" (host may be "[v6]").
 func parseHop(hop string) (user, host string, port int, err error) {
-	hop = strings.TrimPrefix(hop, "ssh://")
-	if at := strings.LastIndex(hop, "@"); at >= 0 {
-		user, hop = hop[:at], hop[at+1:]
+	rest := strings.TrimPrefix(hop, "ssh://")
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		user, rest = rest[:at], rest[at+1:]
 	}
-	host = hop
-	if h, p, splitErr := net.SplitHostPort(hop); splitErr == nil {
+	host = rest
+	if h, p, splitErr := net.SplitHostPort(rest); splitErr == nil {
 		host = h
 		if port, err = strconv.Atoi(p); err != nil {
 			return "", "", 0, fmt.Errorf("ProxyJump %q: bad port", hop)

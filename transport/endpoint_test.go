@@ -3,7 +3,6 @@ package transport
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -119,16 +118,27 @@ Host files
 	}
 }
 
-func TestResolveRouteRefusesAJumpLoop(t *testing.T) {
+func TestResolveRouteRefuses(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "config")
 	os.WriteFile(path, []byte("Host loop\n    ProxyJump loop\n"), 0o600)
 	sc, err := loadSSHConfig(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = resolveRoute(Target{Node: "web1", Host: "loop"}, Options{}, sc)
-	if err == nil || !strings.HasPrefix(err.Error(), "web1: ProxyJump") {
-		t.Errorf("error = %v, want a ProxyJump nesting error naming web1", err)
+	tests := []struct {
+		target Target
+		want   string
+	}{
+		{Target{Node: "web1", Host: "loop"}, `web1: ProxyJump "loop": more than 8 nested jump hosts`},
+		{Target{Node: "web1", Host: ""}, "web1: no host to connect to"},
+		{Target{Node: "web1", Host: "a", Jump: "root@"}, `web1: ProxyJump "root@": no host`},
+		{Target{Node: "web1", Host: "a", Jump: "b:ssh"}, `web1: ProxyJump "b:ssh": bad port`},
+	}
+	for _, tt := range tests {
+		_, err := resolveRoute(tt.target, Options{}, sc)
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("resolveRoute(%+v) error = %v, want %s", tt.target, err, tt.want)
+		}
 	}
 }
 
