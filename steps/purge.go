@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"strings"
 
 	"github.com/shoal-sh/shoal/facts"
 	"github.com/shoal-sh/shoal/plan"
@@ -94,8 +95,7 @@ func checkSiteFolder(node, root, dir string) error {
 	if !path.IsAbs(root) || path.Clean(root) != root || root == "/" {
 		return fmt.Errorf("site root %q on %s must be a clean absolute path other than /", root, node)
 	}
-	if dir == "" || path.IsAbs(dir) || path.Clean(dir) == "." || path.Clean(dir) == ".." ||
-		len(path.Clean(dir)) > 2 && path.Clean(dir)[:3] == "../" {
+	if clean := path.Clean(dir); dir == "" || path.IsAbs(dir) || clean == "." || clean == ".." || strings.HasPrefix(clean, "../") {
 		return fmt.Errorf("folder %q on %s must be inside the site root %s", dir, node, root)
 	}
 	return nil

@@ -115,8 +115,8 @@ func (s *Relocate) validate() error {
 			return fmt.Errorf("relocating %s on %s: %q must be a clean absolute path", s.Dir, s.NodeName, p)
 		}
 	}
-	if s.Dir == "" || path.IsAbs(s.Dir) || strings.HasPrefix(path.Clean(s.Dir), "..") {
-		return fmt.Errorf("relocating on %s: folder %q must be relative to the site root", s.NodeName, s.Dir)
+	if err := checkSiteFolder(s.NodeName, s.Root, s.Dir); err != nil {
+		return err
 	}
 	if !strings.HasPrefix(s.Shared, strings.TrimSuffix(s.Mount, "/")+"/") {
 		return fmt.Errorf("relocating %s on %s: %s is not inside the storage %s", s.local(), s.NodeName, s.Shared, s.Mount)

@@ -47,8 +47,8 @@ func (s *Relocate) Apply(ctx context.Context, h transport.Host, c *plan.Change, 
 			}
 			return fmt.Errorf("relocating %s on %s (%s): %w", s.local(), s.NodeName, d.state, err)
 		}
-		if d.state == relocRename {
-			r.Progress(d.total) // a rename moves everything at once
+		if out.done == (plan.Progress{}) && d.total != (plan.Progress{}) {
+			r.Progress(d.total) // a rename or a merge reports no listing: all done at once
 		}
 	}
 	return fmt.Errorf("relocating %s on %s: still not linked after %d rounds", s.local(), s.NodeName, relocateRounds)

@@ -154,8 +154,9 @@ func (s *Relocate) resolve(target string) string {
 }
 
 // sameFilesystem reports whether L can be renamed to S: both on one device.
+// Storage not mounted yet (MountPlanned) is taken to be another one.
 func (s *Relocate) sameFilesystem(f relocateFacts) bool {
-	if s.ForceCopy {
+	if s.ForceCopy || !s.mountLive(f.mount) {
 		return false
 	}
 	dev := f.mountRoot.Dev
