@@ -15,10 +15,13 @@ import (
 const stderrTail = 4096
 
 // Run executes cmd in a new session. Without Stdin the script is written to
-// `sh -s` on stdin, so it never shows in ps or meets ARG_MAX; with Stdin the
-// script is passed to `sh -c` and Stdin is streamed. On ctx done the session
-// is killed and closed and ctx.Err() is returned at once, even if the
-// server has not yet answered the session request.
+// `sh -s` on stdin (see withWatchdog), so it never shows in ps or meets
+// ARG_MAX; with Stdin the script is passed to `sh -c` and Stdin is
+// streamed, so keep secrets out of such scripts. On ctx done the session is
+// signalled and closed and ctx.Err() is returned at once, even if the
+// server has not yet answered the session request. A `sh -s` script's
+// processes are then killed by its watchdog; a `sh -c` script sees its
+// stdin end, which stops the usual consumers (tar -x, cat >file).
 func (c *Conn) Run(ctx context.Context, cmd Command) error {
 	if err := c.broken(); err != nil {
 		return err
