@@ -10,9 +10,20 @@ import (
 )
 
 // Path is what is at one absolute path on a node, without following it.
-type Path struct{ Path string }
+// Shallow skips walking a directory's tree (Files and Bytes are then -1):
+// a mount point or a folder on network storage is never walked just to
+// learn whether it is empty.
+type Path struct {
+	Path    string
+	Shallow bool
+}
 
-func (p Path) Key() string { return "path:" + p.Path }
+func (p Path) Key() string {
+	if p.Shallow {
+		return "path-shallow:" + p.Path
+	}
+	return "path:" + p.Path
+}
 
 // Command prints "<kind> <uid> <gid> <mode> <dev>", then for a directory
 // "<entries> <files> <bytes>" (files: every non-directory below it; bytes:
@@ -20,6 +31,10 @@ func (p Path) Key() string { return "path:" + p.Path }
 // target as the rest of the output.
 func (p Path) Command() string {
 	q := shell.Quote(p.Path)
+	sums := `find "$p" -mindepth 1 ! -type d -printf '%y %s\n' | awk '{n++; if ($1 == "f") s += $2} END {printf "%d %.0f\n", n, s}'`
+	if p.Shallow {
+		sums = `echo -1 -1`
+	}
 	return `p=` + q + `
 if [ -L "$p" ]; then k=symlink
 elif [ -d "$p" ]; then k=dir
@@ -31,7 +46,7 @@ printf '%s %s\n' "$k" "$(stat -c '%u %g %a %d' -- "$p")"
 case $k in
 dir)
 	printf '%s ' "$(find "$p" -mindepth 1 -maxdepth 1 -printf x | wc -c)"
-	find "$p" -mindepth 1 ! -type d -printf '%y %s\n' | awk '{n++; if ($1 == "f") s += $2} END {printf "%d %.0f\n", n, s}'
+	` + sums + `
 	;;
 symlink) readlink -- "$p" ;;
 esac`
@@ -57,8 +72,8 @@ type PathInfo struct {
 	Kind    PathKind
 	Target  string // symlink: what it points to, as written
 	Entries int    // directory: direct children
-	Files   int64  // directory: every non-directory below it
-	Bytes   int64  // directory: size of the regular files below it
+	Files   int64  // directory: every non-directory below it; -1 when Shallow
+	Bytes   int64  // directory: size of the regular files below it; -1 when Shallow
 	UID     int
 	GID     int
 	Mode    string // octal permission bits, "755"
@@ -70,7 +85,13 @@ func (i PathInfo) Empty() bool { return i.Kind == PathDir && i.Entries == 0 }
 
 // ReadPath gathers the Path fact for path on node.
 func ReadPath(ctx context.Context, src Source, node, path string) (PathInfo, error) {
-	sec, err := src.Get(ctx, node, Path{path})
+	return ReadPathFact(ctx, src, node, Path{Path: path})
+}
+
+// ReadPathFact gathers a Path fact, shallow or not, on node.
+func ReadPathFact(ctx context.Context, src Source, node string, p Path) (PathInfo, error) {
+	path := p.Path
+	sec, err := src.Get(ctx, node, p)
 	if err != nil {
 		return PathInfo{}, err
 	}

@@ -23,6 +23,11 @@ func TestPathOnDisk(t *testing.T) {
 
 	set := NewSet(map[string]transport.Host{"n": &transport.Local{NodeName: "n"}})
 	ignore := cmpopts.IgnoreFields(PathInfo{}, "UID", "GID", "Dev")
+	shallow, err := ReadPathFact(context.Background(), set, "n", Path{Path: tree, Shallow: true})
+	must(t, err)
+	if d := cmp.Diff(PathInfo{Kind: PathDir, Entries: 3, Files: -1, Bytes: -1, Mode: "755"}, shallow, ignore); d != "" {
+		t.Errorf("shallow (-want +got):\n%s", d)
+	}
 	for _, tc := range []struct {
 		path string
 		want PathInfo

@@ -43,7 +43,7 @@ func (s *Perms) ownership() facts.Ownership {
 }
 
 func (s *Perms) Facts() []NodeFact {
-	return []NodeFact{{s.NodeName, facts.Path{Path: s.folder()}}, {s.NodeName, s.ownership()}}
+	return []NodeFact{{s.NodeName, facts.Path{Path: s.folder(), Shallow: true}}, {s.NodeName, s.ownership()}}
 }
 
 var octalMode = regexp.MustCompile(`^[0-7]{3,4}$`)
@@ -65,7 +65,7 @@ func (s *Perms) Diff(ctx context.Context, src facts.Source) (*plan.Change, error
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
-	info, err := facts.ReadPath(ctx, src, s.NodeName, s.folder())
+	info, err := facts.ReadPathFact(ctx, src, s.NodeName, facts.Path{Path: s.folder(), Shallow: true})
 	if err != nil {
 		return nil, fmt.Errorf("planning permissions of %s on %s: %w", s.folder(), s.NodeName, err)
 	}

@@ -35,7 +35,7 @@ func TestPermsDiff(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := &Perms{NodeName: "web1", Site: "d", Root: "/var/www/d", Dir: "media", Owner: "www-data", Group: "www-data", Mode: "2775", OnlyTarget: tt.onlyTarget}
-			src := factFixtures{"web1": {"path:" + dir: section(tt.path), s.ownership().Key(): section(tt.own)}}
+			src := factFixtures{"web1": {"path-shallow:" + dir: section(tt.path), s.ownership().Key(): section(tt.own)}}
 			got, err := s.Diff(context.Background(), src)
 			failOn(t, err)
 			want := tt.want

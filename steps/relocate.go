@@ -56,21 +56,28 @@ func (s *Relocate) partial() string { return s.Shared + ".shoal-partial" }
 func (s *Relocate) Facts() []NodeFact {
 	fs := []NodeFact{{s.NodeName, facts.MountTable{}}}
 	for _, p := range s.paths() {
-		fs = append(fs, NodeFact{s.NodeName, facts.Path{Path: p}})
+		fs = append(fs, NodeFact{s.NodeName, p})
 	}
 	return fs
 }
 
 // paths are L, S, L.shoal-old, S.shoal-partial, S's parent and the mount
-// point, in the order relocateFacts reads them.
-func (s *Relocate) paths() []string {
-	return []string{s.local(), s.Shared, s.old(), s.partial(), path.Dir(s.Shared), s.Mount}
+// point, in the order relocateFacts reads them. Only L, on the node's own
+// disk, is walked for its size; the storage never is, until a conflict
+// needs S's size for its message.
+func (s *Relocate) paths() []facts.Path {
+	return []facts.Path{
+		{Path: s.local()},
+		{Path: s.Shared, Shallow: true}, {Path: s.old(), Shallow: true}, {Path: s.partial(), Shallow: true},
+		{Path: path.Dir(s.Shared), Shallow: true}, {Path: s.Mount, Shallow: true},
+	}
 }
 
 // relocateFacts is what Relocate knows of its node.
 type relocateFacts struct {
 	local, shared, old, partial, sharedParent, mountRoot facts.PathInfo
 	mount                                                facts.MountInfo
+	sharedFull                                           facts.PathInfo // S measured: only for a conflict's message
 }
 
 func (s *Relocate) read(ctx context.Context, src facts.Source) (relocateFacts, error) {
@@ -82,7 +89,7 @@ func (s *Relocate) read(ctx context.Context, src facts.Source) (relocateFacts, e
 	f.mount = mount
 	dst := []*facts.PathInfo{&f.local, &f.shared, &f.old, &f.partial, &f.sharedParent, &f.mountRoot}
 	for i, p := range s.paths() {
-		if *dst[i], err = facts.ReadPath(ctx, src, s.NodeName, p); err != nil {
+		if *dst[i], err = facts.ReadPathFact(ctx, src, s.NodeName, p); err != nil {
 			return f, err
 		}
 	}
@@ -96,6 +103,11 @@ func (s *Relocate) Diff(ctx context.Context, src facts.Source) (*plan.Change, er
 	f, err := s.read(ctx, src)
 	if err != nil {
 		return nil, fmt.Errorf("planning relocation of %s on %s: %w", s.local(), s.NodeName, err)
+	}
+	if bothHoldData := !f.local.Empty() && f.local.Kind == facts.PathDir && f.shared.Kind == facts.PathDir && !f.shared.Empty(); bothHoldData && !s.Merge {
+		if f.sharedFull, err = facts.ReadPath(ctx, src, s.NodeName, s.Shared); err != nil {
+			return nil, fmt.Errorf("planning relocation of %s on %s: %w", s.local(), s.NodeName, err)
+		}
 	}
 	d := s.decide(f, s.MountPlanned)
 	c := &plan.Change{

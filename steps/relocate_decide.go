@@ -99,8 +99,7 @@ func (s *Relocate) classify(f relocateFacts) relocateDecision {
 		if sharedHasData {
 			if !s.Merge {
 				return s.conflict("%s holds %s and %s holds %s; empty one of them or set on_conflict = \"merge\"",
-					L, volume(plan.Progress{Files: f.local.Files, Bytes: f.local.Bytes}), S,
-					volume(plan.Progress{Files: f.shared.Files, Bytes: f.shared.Bytes}))
+					L, vol, S, s.sharedVolume(f))
 			}
 			return relocateDecision{state: relocMerge, action: plan.Update, total: total,
 				summary: fmt.Sprintf("merge %s from %s into %s (copy what is missing, keep differing files aside) and link", vol, s.Dir, S)}
@@ -139,6 +138,15 @@ func (s *Relocate) classify(f relocateFacts) relocateDecision {
 			summary: fmt.Sprintf("create %s and link %s to it", S, s.Dir)}
 	}
 	return s.conflict("%s is a %s, not a folder", L, f.local.Kind)
+}
+
+// sharedVolume describes S's content for a conflict message: its size
+// when Diff measured it (sharedFull), else its entries.
+func (s *Relocate) sharedVolume(f relocateFacts) string {
+	if f.sharedFull.Kind == facts.PathDir {
+		return volume(plan.Progress{Files: f.sharedFull.Files, Bytes: f.sharedFull.Bytes})
+	}
+	return entries(f.shared.Entries)
 }
 
 func (s *Relocate) conflict(format string, args ...any) relocateDecision {

@@ -101,13 +101,14 @@ func TestRelocateDiff(t *testing.T) {
 			step.NodeName, step.Site, step.Root, step.Dir, step.Shared, step.Mount = "web1", "community", "/var/www/dolphin", "media", S, "/mnt/nas"
 			w := tt.world
 			src := factFixtures{"web1": {
-				"mountinfo":                    section(w.mounts),
-				"path:" + L:                    section(w.local),
-				"path:" + S:                    section(w.shared),
-				"path:" + L + ".shoal-old":     section(w.old),
-				"path:" + S + ".shoal-partial": section(w.partial),
-				"path:" + SP:                   section(w.parent),
-				"path:/mnt/nas":                section(dirOut(1, 0, 0, 9)),
+				"mountinfo":                            section(w.mounts),
+				"path:" + L:                            section(w.local),
+				"path-shallow:" + S:                    section(w.shared),
+				"path:" + S:                            section(w.shared),
+				"path-shallow:" + L + ".shoal-old":     section(w.old),
+				"path-shallow:" + S + ".shoal-partial": section(w.partial),
+				"path-shallow:" + SP:                   section(w.parent),
+				"path-shallow:/mnt/nas":                section(dirOut(1, 0, 0, 9)),
 			}}
 			got, err := step.Diff(context.Background(), src)
 			if err != nil {
