@@ -104,7 +104,8 @@ func (s *Relocate) Diff(ctx context.Context, src facts.Source) (*plan.Change, er
 	if err != nil {
 		return nil, fmt.Errorf("planning relocation of %s on %s: %w", s.local(), s.NodeName, err)
 	}
-	if bothHoldData := !f.local.Empty() && f.local.Kind == facts.PathDir && f.shared.Kind == facts.PathDir && !f.shared.Empty(); bothHoldData && !s.Merge {
+	bothHoldData := f.local.Kind == facts.PathDir && !f.local.Empty() && f.shared.Kind == facts.PathDir && !f.shared.Empty()
+	if bothHoldData && !s.Merge {
 		if f.sharedFull, err = facts.ReadPath(ctx, src, s.NodeName, s.Shared); err != nil {
 			return nil, fmt.Errorf("planning relocation of %s on %s: %w", s.local(), s.NodeName, err)
 		}
