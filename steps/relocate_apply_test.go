@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -273,4 +274,38 @@ func TestRelocateMerge(t *testing.T) {
 func digestOf(content string) string {
 	sum := sha256.Sum256([]byte(content))
 	return "file " + hex.EncodeToString(sum[:])
+}
+
+// cancelOnProgress stops the apply at the first file it copies.
+type cancelOnProgress struct {
+	recorder
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnProgress) Progress(p plan.Progress) { c.cancel() }
+
+func TestRelocateResumesAfterCancel(t *testing.T) {
+	lab := newRelocateLab(t)
+	lab.step.ForceCopy = true
+	hostileTree(t, lab.L)
+	block := []byte(strings.Repeat("shoal", 13000))
+	for i := range 300 {
+		failOn(t, os.WriteFile(filepath.Join(lab.L, "sub dir", "photo "+strconv.Itoa(i)+".jpg"), block, 0o644))
+	}
+	want := treeDigest(t, lab.L)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	err := lab.step.Apply(ctx, localNode(), lab.plan(t), &cancelOnProgress{cancel: cancel})
+	if err == nil {
+		t.Fatal("apply survived its cancel")
+	}
+	c := lab.plan(t)
+	if c.Action == plan.Conflict {
+		t.Fatalf("interrupted state not recognised: %s", c.Reason)
+	}
+	t.Logf("after cancel: %s (%s)", c.Summary, c.Params["state"])
+	_, err = lab.apply(t, c)
+	failOn(t, err)
+	lab.assertMoved(t, want)
 }
