@@ -65,6 +65,32 @@ func (f *feed) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// WriteTo hands the replica whole chunks (io.Copy uses it, saving a copy).
+func (f *feed) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for {
+		if len(f.cur.data) == 0 {
+			select {
+			case c, ok := <-f.chunks:
+				if !ok {
+					return total, nil
+				}
+				f.cur = c
+			case <-f.abort:
+				return total, f.dropErr()
+			}
+		}
+		n, err := w.Write(f.cur.data)
+		f.cur.data = f.cur.data[n:]
+		f.delivered += int64(n)
+		total += int64(n)
+		if err != nil {
+			return total, err
+		}
+		f.report.Progress(plan.Progress{Bytes: f.delivered, Files: f.cur.files})
+	}
+}
+
 // drop takes the replica out of the fan-out with err; the first reason wins.
 func (f *feed) drop(err error) {
 	f.mu.Lock()
@@ -134,7 +160,10 @@ type fanOut struct {
 	buf     []byte
 }
 
-var _ io.ReaderFrom = (*fanOut)(nil)
+var (
+	_ io.ReaderFrom = (*fanOut)(nil)
+	_ io.WriterTo   = (*feed)(nil)
+)
 
 // ReadFrom reads the stream straight into chunk buffers (io.Copy uses it,
 // saving a copy).
