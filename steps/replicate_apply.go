@@ -85,7 +85,10 @@ func (r *Replicate) ApplyBatch(ctx context.Context, hosts map[string]transport.H
 // stream runs the primary's tar once, its output fanned out to a tar on
 // every replica; it returns each replica's error.
 func (r *Replicate) stream(ctx context.Context, primary transport.Host, hosts map[string]transport.Host, cs []*plan.Change, feeds []*feed) []error {
-	out := &fanOut{feeds: feeds, stall: r.stallTimeout()}
+	out := &fanOut{feeds: feeds}
+	stopWatch := make(chan struct{})
+	defer close(stopWatch)
+	go watchStalls(feeds, r.stallTimeout(), stopWatch)
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	primaryDone := make(chan struct{})

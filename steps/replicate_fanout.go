@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shoal-sh/shoal/plan"
@@ -35,33 +36,63 @@ type feed struct {
 	err      error // why the feed was dropped
 	finished bool  // the session returned: later drops do not concern it
 
+	// for the stall watch: when the replica last took data, and whether
+	// it holds a chunk it has not taken in full
+	lastActive atomic.Int64
+	holding    atomic.Bool
+
+	// owned by the goroutine reading the feed
 	cur       chunk
 	delivered int64
 }
 
 func newFeed(report Reporter) *feed {
-	return &feed{chunks: make(chan chunk, feedDepth), abort: make(chan struct{}), ended: make(chan struct{}), report: report}
+	f := &feed{chunks: make(chan chunk, feedDepth), abort: make(chan struct{}), ended: make(chan struct{}), report: report}
+	f.lastActive.Store(time.Now().UnixNano())
+	return f
+}
+
+// next waits for the next chunk; false with a nil error is the end of
+// the stream.
+func (f *feed) next() (bool, error) {
+	select {
+	case c, ok := <-f.chunks:
+		if !ok {
+			return false, nil
+		}
+		f.cur = c
+		f.holding.Store(true)
+		f.lastActive.Store(time.Now().UnixNano())
+		return true, nil
+	case <-f.abort:
+		return false, f.dropErr()
+	}
+}
+
+// took records that the replica took n bytes of the current chunk.
+func (f *feed) took(n int) {
+	f.cur.data = f.cur.data[n:]
+	f.delivered += int64(n)
+	f.lastActive.Store(time.Now().UnixNano())
+	if len(f.cur.data) == 0 {
+		f.holding.Store(false)
+		f.report.Progress(plan.Progress{Bytes: f.delivered, Files: f.cur.files})
+	}
 }
 
 // Read hands the replica the next bytes of the stream.
 func (f *feed) Read(p []byte) (int, error) {
-	for len(f.cur.data) == 0 {
-		select {
-		case c, ok := <-f.chunks:
-			if !ok {
-				return 0, io.EOF
+	if len(f.cur.data) == 0 {
+		ok, err := f.next()
+		if !ok {
+			if err == nil {
+				err = io.EOF
 			}
-			f.cur = c
-		case <-f.abort:
-			return 0, f.dropErr()
+			return 0, err
 		}
 	}
 	n := copy(p, f.cur.data)
-	f.cur.data = f.cur.data[n:]
-	f.delivered += int64(n)
-	if len(f.cur.data) == 0 {
-		f.report.Progress(plan.Progress{Bytes: f.delivered, Files: f.cur.files})
-	}
+	f.took(n)
 	return n, nil
 }
 
@@ -70,25 +101,23 @@ func (f *feed) WriteTo(w io.Writer) (int64, error) {
 	var total int64
 	for {
 		if len(f.cur.data) == 0 {
-			select {
-			case c, ok := <-f.chunks:
-				if !ok {
-					return total, nil
-				}
-				f.cur = c
-			case <-f.abort:
-				return total, f.dropErr()
+			if ok, err := f.next(); !ok {
+				return total, err
 			}
 		}
 		n, err := w.Write(f.cur.data)
-		f.cur.data = f.cur.data[n:]
-		f.delivered += int64(n)
+		f.took(n)
 		total += int64(n)
 		if err != nil {
 			return total, err
 		}
-		f.report.Progress(plan.Progress{Bytes: f.delivered, Files: f.cur.files})
 	}
+}
+
+// stalled reports whether data has waited for the replica longer than limit.
+func (f *feed) stalled(now time.Time, limit time.Duration) bool {
+	pending := len(f.chunks) > 0 || f.holding.Load()
+	return pending && now.Sub(time.Unix(0, f.lastActive.Load())) > limit
 }
 
 // drop takes the replica out of the fan-out with err; the first reason wins.
@@ -121,9 +150,9 @@ func (f *feed) end(err error) error {
 	return err
 }
 
-// send queues c, waiting at most stall for room; false means the feed is
-// gone (dropped, or its session ended) and gets no more data.
-func (f *feed) send(c chunk, stall time.Duration) bool {
+// send queues c; false means the feed is gone (dropped, or its session
+// ended) and gets no more data.
+func (f *feed) send(c chunk) bool {
 	select {
 	case f.chunks <- c:
 		return true
@@ -131,20 +160,25 @@ func (f *feed) send(c chunk, stall time.Duration) bool {
 		return false
 	case <-f.ended:
 		return false
-	default:
 	}
-	timer := time.NewTimer(stall)
-	defer timer.Stop()
-	select {
-	case f.chunks <- c:
-		return true
-	case <-f.abort:
-		return false
-	case <-f.ended:
-		return false
-	case <-timer.C:
-		f.drop(fmt.Errorf("stalled: took no data for %s", stall))
-		return false
+}
+
+// watchStalls drops every feed whose replica leaves data waiting for
+// longer than limit, until stop is closed.
+func watchStalls(feeds []*feed, limit time.Duration, stop <-chan struct{}) {
+	tick := time.NewTicker(max(limit/4, 10*time.Millisecond))
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case now := <-tick.C:
+			for _, f := range feeds {
+				if f.stalled(now, limit) {
+					f.drop(fmt.Errorf("stalled: took no data for %s", limit))
+				}
+			}
+		}
 	}
 }
 
@@ -155,7 +189,6 @@ var errNoReplicaLeft = errors.New("every replica failed or stalled")
 // queues each for every live replica, so the primary is read once.
 type fanOut struct {
 	feeds   []*feed
-	stall   time.Duration
 	counter tarCounter
 	buf     []byte
 }
@@ -218,7 +251,7 @@ func (w *fanOut) flush() error {
 	w.buf = nil
 	live := 0
 	for _, f := range w.feeds {
-		if f.send(c, w.stall) {
+		if f.send(c) {
 			live++
 		}
 	}

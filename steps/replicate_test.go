@@ -202,31 +202,38 @@ func (h stuckHost) Run(ctx context.Context, cmd transport.Command) error {
 }
 
 func TestReplicateDropsAStalledReplica(t *testing.T) {
-	s := newReplicaSetup(t, "web2", "web3")
-	big := make([]byte, 3*feedDepth*fanOutChunk/2)
-	for i := range big {
-		big[i] = byte(i * 7)
-	}
-	if err := os.WriteFile(filepath.Join(s.root("web1"), "big.bin"), big, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cs := s.diff(t)
-	s.hosts["web3"] = stuckHost{"web3"}
-	for _, r := range s.steps {
-		r.StallTimeout = 300 * time.Millisecond
-	}
-	start := time.Now()
-	_, err := s.apply(t, cs)
-	var be BatchErrors
-	if !errors.As(err, &be) || len(be) != 1 || !strings.Contains(be[cs[1].ID].Error(), "stalled") {
-		t.Fatalf("want web3 dropped as stalled, got %v", err)
-	}
-	if elapsed := time.Since(start); elapsed > 10*time.Second {
-		t.Errorf("the stalled replica held the batch for %s", elapsed)
-	}
-	s.hosts["web3"] = &transport.Local{NodeName: "web3"}
-	if c := s.diff(t)[0]; c.Action != plan.NoOp {
-		t.Errorf("web2 not replicated: %+v", c)
+	for name, size := range map[string]int{
+		"while the primary streams": 3 * feedDepth * fanOutChunk / 2, // more than the replica's buffer
+		"after the primary ended":   10,
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := newReplicaSetup(t, "web2", "web3")
+			big := make([]byte, size)
+			for i := range big {
+				big[i] = byte(i * 7)
+			}
+			if err := os.WriteFile(filepath.Join(s.root("web1"), "big.bin"), big, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cs := s.diff(t)
+			s.hosts["web3"] = stuckHost{"web3"}
+			for _, r := range s.steps {
+				r.StallTimeout = 300 * time.Millisecond
+			}
+			start := time.Now()
+			_, err := s.apply(t, cs)
+			var be BatchErrors
+			if !errors.As(err, &be) || len(be) != 1 || !strings.Contains(be[cs[1].ID].Error(), "stalled") {
+				t.Fatalf("want web3 dropped as stalled, got %v", err)
+			}
+			if elapsed := time.Since(start); elapsed > 10*time.Second {
+				t.Errorf("the stalled replica held the batch for %s", elapsed)
+			}
+			s.hosts["web3"] = &transport.Local{NodeName: "web3"}
+			if c := s.diff(t)[0]; c.Action != plan.NoOp {
+				t.Errorf("web2 not replicated: %+v", c)
+			}
+		})
 	}
 }
 
