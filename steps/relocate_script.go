@@ -41,15 +41,16 @@ shoal_unlink_empty() {
 `
 
 // relocateCopy copies L into a fresh S.shoal-partial with tar, owners,
-// modes and times kept; tar's listing goes to stdout for progress. A
-// create status of 1 (a file changed while read) is left to the
-// verification that follows.
+// modes and times kept where the storage can hold them (sshfs cannot set
+// them on symlinks): tar's complaints are logged, and the verification
+// that follows decides. tar's listing goes to stdout for progress.
 const relocateCopy = `exec 3>&1
 rm -rf -- "$P"
 mkdir -p -- "$SP"
 mkdir -- "$P"
-created=$( { { tar -C "$L" --numeric-owner --format=posix -cvvf - . 2>&3; echo $? >&4; } | tar -C "$P" --numeric-owner -xpf - >&2; } 4>&1 ) ||
-	{ echo "extracting into $P failed" >&2; exit 1; }
+created=$( { { tar -C "$L" --numeric-owner --format=posix -cvvf - . 2>&3; echo $? >&4; } |
+	tar -C "$P" --numeric-owner -xpf - 2>&3; } 4>&1 ) ||
+	echo "tar could not keep every owner, mode or time in $P; verifying content"
 [ "$created" -le 1 ] || { echo "reading $L failed" >&2; exit 1; }
 `
 
@@ -68,7 +69,8 @@ rm -rf -- "$O"
 // relocateMerge copies into S what it lacks (overwriting nothing), then
 // drops from L only what S holds identically; what is left differs from
 // S and is kept in L.shoal-conflicts-<time> and listed.
-const relocateMerge = `tar -C "$L" --numeric-owner --format=posix -cf - . | tar -C "$S" --numeric-owner --skip-old-files -xpf -
+const relocateMerge = `tar -C "$L" --numeric-owner --format=posix -cf - . | tar -C "$S" --numeric-owner --skip-old-files -xpf - 2>&1 ||
+	echo "tar could not keep every owner, mode or time in $S; only what compares equal leaves $L"
 cd -- "$L"
 find . ! -type d -exec sh -c '
 	S=$1; shift
