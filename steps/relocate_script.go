@@ -83,7 +83,7 @@ find . ! -type d -exec sh -c '
 		fi
 	done
 	exit 0' shoal-merge "$S" {} +
-find . -mindepth 1 -depth -type d -empty -delete
+find . -mindepth 1 -depth -type d -empty -exec sh -c '[ -d "$1/$2" ] && rmdir -- "$2"; exit 0' shoal-merge "$S" {} \;
 cd /
 if [ -z "$(ls -A -- "$L")" ]; then
 	rmdir -- "$L"
