@@ -45,7 +45,8 @@ func (s *tmuxSession) screen() string {
 	return s.run("capture-pane", "-p", "-J", "-S", "-500", "-t", "apply")
 }
 
-// waitFor polls the pane until it shows want or the deadline passes.
+// waitFor polls the pane until it shows want; it fails when the deadline
+// passes or shoal exits first.
 func (s *tmuxSession) waitFor(want string, within time.Duration) string {
 	s.t.Helper()
 	deadline := time.Now().Add(within)
@@ -54,7 +55,7 @@ func (s *tmuxSession) waitFor(want string, within time.Duration) string {
 		if strings.Contains(screen, want) {
 			return screen
 		}
-		if time.Now().After(deadline) {
+		if strings.Contains(screen, "EXIT=") || time.Now().After(deadline) {
 			s.t.Fatalf("the screen never showed %q within %v:\n%s", want, within, screen)
 		}
 		time.Sleep(200 * time.Millisecond)

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/shoal-sh/shoal/plan"
@@ -47,6 +48,17 @@ func unreachablePlan() *plan.Plan {
 	p := dolphinPlan()
 	p.Nodes = append(p.Nodes, &plan.NodeState{Name: "web4",
 		Error: "connecting to web4 (10.0.0.14:22): dial tcp 10.0.0.14:22: connect: connection refused"})
+	return p
+}
+
+// joinedErrorPlan has a node whose facts failed in many places at once.
+func joinedErrorPlan() *plan.Plan {
+	p := noChangePlan()
+	var errs []string
+	for _, dir := range []string{"backup", "cache", "cache_public", "langs", "tmp", "inc", "media"} {
+		errs = append(errs, "permissions of /var/www/dolphin/"+dir+" on web2: owner and group are required")
+	}
+	p.Nodes = append(p.Nodes, &plan.NodeState{Name: "web2", Error: strings.Join(errs, "\n")})
 	return p
 }
 

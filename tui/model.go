@@ -240,7 +240,9 @@ func (m *model) start() tea.Cmd {
 		defer close(done)
 		return applyDoneMsg{summary: exec(ctx, hook, stop)}
 	}
-	return tea.Batch(m.printPlan(), run, m.spinner.Tick, pollLater())
+	// The plan is printed before the executor starts, so it is on screen
+	// above everything the apply prints.
+	return tea.Sequence(m.printPlan(), tea.Batch(run, m.spinner.Tick, pollLater()))
 }
 
 // printPlan leaves the reviewed plan in the scrollback above what follows.

@@ -119,7 +119,7 @@ func writePlan(b *strings.Builder, p *plan.Plan, s styles) {
 func writeNodes(b *strings.Builder, p *plan.Plan, s styles) {
 	for _, g := range groupByNode(p) {
 		if g.err != "" {
-			fmt.Fprintf(b, "%s  %s\n\n", s.node.Render(g.name), s.failed.Render("could not read facts: "+oneLine(g.err)))
+			writeNodeError(b, g, s)
 			continue
 		}
 		n := countChanges(g.changes)
@@ -148,4 +148,31 @@ func writeChange(b *strings.Builder, c *plan.Change, s styles) {
 	if c.Action == plan.Conflict && c.Reason != "" {
 		fmt.Fprintf(b, "      %s\n", s.action[plan.Conflict].Render("refused: "+c.Reason))
 	}
+}
+
+// nodeErrorLines is how many lines of a node's error the plan shows.
+const nodeErrorLines = 5
+
+// writeNodeError shows why a node's facts could not be read: one line per
+// joined error (errors.Join separates them with newlines), at most five.
+func writeNodeError(b *strings.Builder, g *nodeGroup, s styles) {
+	var lines []string
+	for _, l := range strings.Split(g.err, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) == 1 {
+		fmt.Fprintf(b, "%s  %s\n\n", s.node.Render(g.name), s.failed.Render("could not read facts: "+lines[0]))
+		return
+	}
+	fmt.Fprintf(b, "%s  %s\n", s.node.Render(g.name), s.failed.Render("could not read facts:"))
+	for i, l := range lines {
+		if i == nodeErrorLines {
+			fmt.Fprintf(b, "      %s\n", s.dim.Render(fmt.Sprintf("… and %d more", len(lines)-nodeErrorLines)))
+			break
+		}
+		fmt.Fprintf(b, "      %s\n", l)
+	}
+	b.WriteString("\n")
 }

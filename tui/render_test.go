@@ -18,6 +18,7 @@ func TestRenderPlan(t *testing.T) {
 		{"conflict", dolphinPlan(), RenderOptions{NoColor: true}},
 		{"unreachable", unreachablePlan(), RenderOptions{NoColor: true}},
 		{"no_changes", noChangePlan(), RenderOptions{NoColor: true}},
+		{"joined_errors", joinedErrorPlan(), RenderOptions{NoColor: true}},
 		{"narrow", dolphinPlan(), RenderOptions{NoColor: true, Width: 40}},
 		{"color", dolphinPlan(), RenderOptions{}},
 	}
