@@ -243,6 +243,7 @@ func TestRelocateMerge(t *testing.T) {
 	write(filepath.Join(lab.L, "both same"), "same")
 	write(filepath.Join(lab.L, "sub dir", "new\nline"), "C")
 	failOn(t, os.Symlink("only here", filepath.Join(lab.L, "link")))
+	failOn(t, os.MkdirAll(filepath.Join(lab.L, "empty only here", "deeper"), 0o755))
 	write(filepath.Join(lab.S, "-both differ"), "theirs")
 	write(filepath.Join(lab.S, "both same"), "same")
 	write(filepath.Join(lab.S, "only there"), "D")
@@ -264,6 +265,7 @@ func TestRelocateMerge(t *testing.T) {
 	want := map[string]string{
 		".": "dir", "only here": digestOf("A"), "-both differ": digestOf("theirs"), "both same": digestOf("same"),
 		"sub dir": "dir", "sub dir/new\nline": digestOf("C"), "link": "link only here", "only there": digestOf("D"),
+		"empty only here": "dir", "empty only here/deeper": "dir",
 	}
 	lab.assertMoved(t, want)
 	if !strings.Contains(strings.Join(rec.lines, "\n"), "./-both differ") {
