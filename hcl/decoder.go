@@ -66,6 +66,22 @@ func (d *decoder) decode(values map[string]assignedValue) (*Config, hashicl.Diag
 	return cfg, d.diags
 }
 
+func (c *Config) nodeNames() []string {
+	names := make([]string, len(c.Nodes))
+	for i, n := range c.Nodes {
+		names[i] = n.Name
+	}
+	return names
+}
+
+func (c *Config) storageNames() []string {
+	names := make([]string, len(c.Storages))
+	for i, s := range c.Storages {
+		names[i] = s.Name
+	}
+	return names
+}
+
 // Node returns the node named name, or nil.
 func (c *Config) Node(name string) *Node {
 	for _, n := range c.Nodes {

@@ -150,10 +150,14 @@ func TestUndeclaredVariableIsAnError(t *testing.T) {
 	}
 }
 
-func TestMissingDirIsAnError(t *testing.T) {
-	_, diags := NewLoader().Load(LoadOptions{Dir: filepath.Join(t.TempDir(), "nope")})
-	if !diags.HasErrors() {
-		t.Fatal("a missing config dir loaded without error")
+func TestNoConfigIsAnError(t *testing.T) {
+	for name, dir := range map[string]string{
+		"missing dir": filepath.Join(t.TempDir(), "nope"),
+		"empty dir":   t.TempDir(),
+	} {
+		if _, diags := NewLoader().Load(LoadOptions{Dir: dir}); !diags.HasErrors() {
+			t.Errorf("%s: loaded without error", name)
+		}
 	}
 }
 

@@ -45,7 +45,7 @@ func (l *Loader) Load(o LoadOptions) (*Config, hashicl.Diagnostics) {
 	if err != nil {
 		return nil, hashicl.Diagnostics{{
 			Severity: hashicl.DiagError,
-			Summary:  "Cannot list configuration files",
+			Summary:  "No configuration",
 			Detail:   err.Error(),
 		}}
 	}
@@ -112,6 +112,7 @@ func configFiles(o LoadOptions) ([]string, error) {
 		if _, err := os.Stat(dir); err != nil {
 			return nil, fmt.Errorf("reading config dir: %w", err)
 		}
+		return nil, fmt.Errorf("no *.hcl files in %s", dir)
 	}
 	sort.Strings(names)
 	return names, nil

@@ -80,7 +80,7 @@ func (d *decoder) resolveRecipe(name string, decls map[string]*recipeDecl, resol
 	}
 	if _, ok := decls[r.Extends]; !ok {
 		d.diags = append(d.diags, errorAt(decl.extends, "Unknown recipe",
-			"Recipe %q extends %q, which is neither built in nor declared.", name, r.Extends))
+			"Recipe %q extends %q, which is neither built in nor declared.%s", name, r.Extends, didYouMean(r.Extends, sortedKeys(decls))))
 		resolved[name] = nil
 		return nil
 	}

@@ -42,13 +42,13 @@ func (c *siteCheck) nodes() {
 		case seen[n]:
 			c.fail("nodes", "Duplicate node", "Site %q lists node %q twice.", s.Name, n)
 		case c.cfg.Node(n) == nil:
-			c.fail("nodes", "Unknown node", "Site %q: node %q is not declared.", s.Name, n)
+			c.fail("nodes", "Unknown node", "Site %q: node %q is not declared.%s", s.Name, n, didYouMean(n, c.cfg.nodeNames()))
 		}
 		seen[n] = true
 	}
 	switch {
 	case c.cfg.Node(s.Primary) == nil:
-		c.fail("primary", "Unknown node", "Site %q: primary %q is not a declared node.", s.Name, s.Primary)
+		c.fail("primary", "Unknown node", "Site %q: primary %q is not a declared node.%s", s.Name, s.Primary, didYouMean(s.Primary, s.Nodes))
 	case !seen[s.Primary]:
 		c.fail("primary", "Primary not in nodes",
 			"Site %q: primary %q must be one of the site's nodes; add it to nodes.", s.Name, s.Primary)
@@ -87,7 +87,7 @@ func (c *siteCheck) folders(own folders) {
 		if !ok {
 			if !c.d.declaredRecipe(s.RecipeName) {
 				c.fail("recipe", "Unknown recipe",
-					"Site %q: recipe %q is neither built in nor declared.", s.Name, s.RecipeName)
+					"Site %q: recipe %q is neither built in nor declared.%s", s.Name, s.RecipeName, didYouMean(s.RecipeName, sortedKeys(c.cfg.Recipes)))
 			}
 			return
 		}
@@ -115,7 +115,7 @@ func (c *siteCheck) storage() {
 	}
 	st := c.cfg.Storage(s.Storage)
 	if st == nil {
-		c.fail("storage", "Unknown storage", "Site %q: storage %q is not declared.", s.Name, s.Storage)
+		c.fail("storage", "Unknown storage", "Site %q: storage %q is not declared.%s", s.Name, s.Storage, didYouMean(s.Storage, c.cfg.storageNames()))
 		return
 	}
 	if s.Root != "" && st.Mount != "" && (within(s.Root, st.Mount) || within(st.Mount, s.Root)) {

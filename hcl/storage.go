@@ -11,9 +11,9 @@ var storageTypes = map[string]bool{"nfs": true, "sshfs": true, "cifs": true, "mo
 // decodeStorages decodes `storage` blocks and checks that each server is a
 // known node.
 func (d *decoder) decodeStorages(ctx *hashicl.EvalContext, nodes []*Node) []*Storage {
-	known := map[string]bool{}
+	var known []string
 	for _, n := range nodes {
-		known[n.Name] = true
+		known = append(known, n.Name)
 	}
 	var storages []*Storage
 	names := newNameSet("storage")
@@ -46,7 +46,7 @@ func (d *decoder) decodeStorages(ctx *hashicl.EvalContext, nodes []*Node) []*Sto
 	return storages
 }
 
-func (d *decoder) checkStorage(s *Storage, all hashicl.Attributes, knownNodes map[string]bool) {
+func (d *decoder) checkStorage(s *Storage, all hashicl.Attributes, knownNodes []string) {
 	at := func(attr string) *hashicl.Range { return rangeOf(all, attr, s.DeclRange) }
 	needsServer, known := storageTypes[s.Type]
 	if !known {
@@ -70,9 +70,9 @@ func (d *decoder) checkStorage(s *Storage, all hashicl.Attributes, knownNodes ma
 	case s.Server == "":
 		d.diags = append(d.diags, errorAt(s.DeclRange.Ptr(), "Missing storage server",
 			"Storage %q of type %q needs server = \"<node name>\": the node that exports it.", s.Name, s.Type))
-	case !knownNodes[s.Server]:
+	case !contains(knownNodes, s.Server):
 		d.diags = append(d.diags, errorAt(at("server"), "Unknown node",
-			"Storage %q: server %q is not a declared node.", s.Name, s.Server))
+			"Storage %q: server %q is not a declared node.%s", s.Name, s.Server, didYouMean(s.Server, knownNodes)))
 	}
 	if s.Export == "" {
 		d.diags = append(d.diags, errorAt(s.DeclRange.Ptr(), "Missing storage export",

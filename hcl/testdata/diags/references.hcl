@@ -20,3 +20,10 @@ site "bad name!" {
   primary = "web1"
   nodes   = ["web1"]
 }
+
+site "typos" {
+  recipe  = "dolphn"
+  root    = "/var/www/d"
+  primary = "web1"
+  nodes   = ["web1", "wbe2"]
+}

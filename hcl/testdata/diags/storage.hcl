@@ -36,3 +36,11 @@ storage "root_mount" {
   export = "/"
   mount  = "/"
 }
+
+storage "typo_server" {
+  type   = "sshfs"
+  server = "flies"
+  export = "/srv/f"
+  mount  = "/mnt/f"
+  allow  = ["10.0.0.0/24"]
+}
