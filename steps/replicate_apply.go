@@ -7,6 +7,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shoal-sh/shoal/facts"
@@ -55,18 +56,29 @@ func (r *Replicate) ApplyBatch(ctx context.Context, hosts map[string]transport.H
 		}
 		return failed
 	}
+	prepared := make([]error, len(cs))
+	reporters := make([]Reporter, len(cs))
+	var wg sync.WaitGroup
+	for i, c := range cs {
+		reporters[i] = report(c)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			prepared[i] = r.prepare(ctx, hosts[c.Node], c, reporters[i])
+		}()
+	}
+	wg.Wait()
 	var (
 		ready []*plan.Change
 		feeds []*feed
 	)
-	for _, c := range cs {
-		rep := report(c)
-		if err := r.prepare(ctx, hosts[c.Node], c, rep); err != nil {
-			failed[c.ID] = err
+	for i, c := range cs {
+		if prepared[i] != nil {
+			failed[c.ID] = prepared[i]
 			continue
 		}
 		ready = append(ready, c)
-		feeds = append(feeds, newFeed(rep))
+		feeds = append(feeds, newFeed(reporters[i]))
 	}
 	if len(ready) > 0 {
 		errs := r.stream(ctx, primary, hosts, ready, feeds)
