@@ -311,3 +311,22 @@ func TestRelocateResumesAfterCancel(t *testing.T) {
 	failOn(t, err)
 	lab.assertMoved(t, want)
 }
+
+func TestRelocateRefusesStorageLeadingOut(t *testing.T) {
+	lab := newRelocateLab(t)
+	hostileTree(t, lab.L)
+	want := treeDigest(t, lab.L)
+	elsewhere := t.TempDir()
+	failOn(t, os.Symlink(elsewhere, filepath.Dir(lab.S)))
+
+	_, err := lab.apply(t, lab.plan(t))
+	if err == nil || !strings.Contains(err.Error(), "leads out of the storage") {
+		t.Fatalf("apply: %v, want refusal", err)
+	}
+	if entries, _ := os.ReadDir(elsewhere); len(entries) != 0 {
+		t.Errorf("wrote outside the storage: %v", entries)
+	}
+	if d := cmp.Diff(want, treeDigest(t, lab.L)); d != "" {
+		t.Errorf("local folder changed:\n%s", d)
+	}
+}

@@ -35,6 +35,15 @@ shoal_verify() {
 		exit 1
 	fi
 }
+# shoal_inside_storage refuses a shared folder whose parent leads out of
+# the storage through a symlink.
+shoal_inside_storage() {
+	mkdir -p -- "$SP"
+	case "$(cd -P -- "$SP" && pwd -P)/" in
+	"$(cd -P -- "$M" && pwd -P)"/*) ;;
+	*) echo "$SP leads out of the storage $M through a symlink" >&2; exit 1 ;;
+	esac
+}
 shoal_unlink_empty() {
 	if [ -d "$1" ] && [ ! -L "$1" ]; then rmdir -- "$1"; fi
 }
@@ -46,7 +55,6 @@ shoal_unlink_empty() {
 // that follows decides. tar's listing goes to stdout for progress.
 const relocateCopy = `exec 3>&1
 rm -rf -- "$P"
-mkdir -p -- "$SP"
 mkdir -- "$P"
 created=$( { { tar -C "$L" --numeric-owner --format=posix -cvvf - . 2>&3; echo $? >&4; } |
 	tar -C "$P" --numeric-owner -xpf - 2>&3; } 4>&1 ) ||
@@ -102,15 +110,15 @@ func (s *Relocate) script(state relocateState, stamp string) string {
 	b.WriteString(relocatePrelude)
 	for _, v := range [][2]string{
 		{"L", s.local()}, {"S", s.Shared}, {"O", s.old()}, {"P", s.partial()},
-		{"SP", path.Dir(s.Shared)}, {"C", s.local() + ".shoal-conflicts-" + stamp},
+		{"SP", path.Dir(s.Shared)}, {"M", s.Mount}, {"C", s.local() + ".shoal-conflicts-" + stamp},
 	} {
 		b.WriteString(v[0] + "=" + shell.Quote(v[1]) + "\n")
 	}
+	b.WriteString("shoal_inside_storage\n")
 	switch state {
 	case relocRename:
 		// mv falls back to copy-and-delete across filesystems: refuse that.
-		b.WriteString(`mkdir -p -- "$SP"
-[ "$(stat -c %d -- "$L")" = "$(stat -c %d -- "$SP")" ] || { echo "$L and $SP are on different filesystems" >&2; exit 1; }
+		b.WriteString(`[ "$(stat -c %d -- "$L")" = "$(stat -c %d -- "$SP")" ] || { echo "$L and $SP are on different filesystems" >&2; exit 1; }
 shoal_unlink_empty "$S"
 mv -T -- "$L" "$S"
 ln -sT -- "$S" "$L"
