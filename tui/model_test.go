@@ -457,3 +457,30 @@ func TestNoColorEnvTurnsColourOff(t *testing.T) {
 		t.Errorf("NO_COLOR set but the view has escape sequences:\n%q", view)
 	}
 }
+
+func TestNodeKeepsItsFailureWhenLaterStepsSucceed(t *testing.T) {
+	m, _ := testModel(t, applyablePlan(), Options{}, 80, 24)
+	approve(t, m)
+	p := m.plan
+	fstab, relocate := change(p, "web1/fstab//etc/fstab"), change(p, "web1/relocate//var/www/dolphin/storage")
+	m.hook.StepStart(fstab)
+	m.hook.StepDone(fstab, errPermission, time.Millisecond)
+	m.hook.StepStart(relocate) // independent of fstab in this test
+	m.hook.StepDone(relocate, nil, time.Millisecond)
+	m.hook.NodeDone("web1", nil)
+	m.Update(pollMsg{})
+	if row := m.byName["web1"]; row.status != failed {
+		t.Errorf("web1 status %v after a failed step, want failed", row.status)
+	}
+}
+
+func TestStoppedRunSaysWhatNeverStarted(t *testing.T) {
+	m, _ := testModel(t, applyablePlan(), Options{}, 80, 24)
+	approve(t, m)
+	press(m, "q")
+	m.Update(applyDoneMsg{summary: plan.Summary{Stopped: true}})
+	view := m.View()
+	if !strings.Contains(view, "web2   not started · 2 steps") || !strings.Contains(view, "Apply stopped:") {
+		t.Errorf("final view of a stopped run:\n%s", view)
+	}
+}

@@ -72,7 +72,8 @@ func (n *nodeRow) nodeDone(err error, now time.Time) {
 		n.elapsed = now.Sub(n.began)
 	}
 	switch {
-	case n.status == failed:
+	case n.err != "":
+		n.status = failed // a later step may have run and succeeded
 	case err == nil:
 		n.status = succeeded
 	case errors.Is(err, plan.ErrSkipped):

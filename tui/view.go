@@ -164,6 +164,9 @@ func (m *model) rowDetail(n *nodeRow, room int) string {
 	steps := fmt.Sprintf("%d/%d", n.finished, n.steps)
 	switch n.status {
 	case waiting:
+		if m.phase == finished {
+			return m.style.dim.Render("not started · " + plural(n.steps, "step", "steps"))
+		}
 		return m.style.dim.Render("waiting · " + plural(n.steps, "step", "steps"))
 	case succeeded:
 		return m.style.ok.Render("done") + m.style.dim.Render(" · "+plural(n.ok, "step", "steps")+" in "+humanDuration(n.elapsed))
