@@ -33,9 +33,9 @@ func (d *decoder) decodeFolders(content *hashicl.BodyContent, ctx *hashicl.EvalC
 			d.diags = append(d.diags, a.diags...)
 			if dir.Shared == "" {
 				dir.Shared = p
-			} else if clean, problem := checkRelPath(dir.Shared); problem != "" {
+			} else if clean, problem := checkRelPath(dir.Shared, siteShared); problem != "" {
 				d.diags = append(d.diags, errorAt(rangeOf(c.Attributes, "shared", b.DefRange), "Invalid shared path",
-					"%s: shared path %q of dynamic_dir %q %s (it is relative to <mount>/<site>).", owner, dir.Shared, p, problem))
+					"%s: shared path %q of dynamic_dir %q %s.", owner, dir.Shared, p, problem))
 				ok = false
 			} else {
 				dir.Shared = clean
@@ -71,7 +71,7 @@ func (d *decoder) decodeFolders(content *hashicl.BodyContent, ctx *hashicl.EvalC
 
 // folderPath checks a folder block's label and returns it cleaned.
 func (d *decoder) folderPath(b *hashicl.Block, owner string) (string, bool) {
-	clean, problem := checkRelPath(b.Labels[0])
+	clean, problem := checkRelPath(b.Labels[0], siteRoot)
 	if problem != "" {
 		d.diags = append(d.diags, errorAt(b.LabelRanges[0].Ptr(), "Invalid folder path",
 			"%s: %s %q %s.", owner, b.Type, b.Labels[0], problem))

@@ -50,7 +50,7 @@ func TestCheckRelPath(t *testing.T) {
 		{"a\x00b", "", true},
 	}
 	for _, tt := range tests {
-		clean, problem := checkRelPath(tt.in)
+		clean, problem := checkRelPath(tt.in, siteRoot)
 		if clean != tt.clean || (problem != "") != tt.bad {
 			t.Errorf("checkRelPath(%q) = %q, %q; want %q, bad=%v", tt.in, clean, problem, tt.clean, tt.bad)
 		}

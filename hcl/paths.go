@@ -26,26 +26,34 @@ func hasOddBytes(s string) bool {
 	return false
 }
 
-// checkRelPath cleans a path relative to a site root (or to a storage
-// folder) and says what is wrong with it, if anything.
-func checkRelPath(p string) (clean string, problem string) {
+// Bases of relative paths, for messages.
+const (
+	siteRoot   = "the site root"
+	siteShared = "<mount>/<site> on the storage"
+)
+
+// checkRelPath cleans a path relative to base (siteRoot or siteShared)
+// and says what is wrong with it, if anything.
+func checkRelPath(p, base string) (clean string, problem string) {
 	switch {
 	case p == "":
 		return "", "is empty"
 	case hasOddBytes(p):
-		return "", "holds a control character (newline, NUL, ...)"
+		return "", oddBytesProblem
 	case strings.HasPrefix(p, "/"):
-		return "", "is absolute; write it relative to the site root"
+		return "", "is absolute; write it relative to " + base
 	}
 	clean = path.Clean(p)
 	switch {
 	case clean == ".":
-		return "", "names the site root itself"
+		return "", "names " + base + " itself"
 	case clean == ".." || strings.HasPrefix(clean, "../"):
-		return "", "escapes the site root with .."
+		return "", `climbs out of ` + base + ` with ".."`
 	}
 	return clean, ""
 }
+
+const oddBytesProblem = "holds a control character such as a newline or NUL"
 
 // checkAbsPath cleans an absolute path on a host (a root, mount or export)
 // and says what is wrong with it, if anything. systemOK allows paths such
@@ -55,7 +63,7 @@ func checkAbsPath(p string, systemOK bool) (clean string, problem string) {
 	case p == "":
 		return "", "is empty"
 	case hasOddBytes(p):
-		return "", "holds a control character (newline, NUL, ...)"
+		return "", oddBytesProblem
 	case !strings.HasPrefix(p, "/"):
 		return "", "is not absolute"
 	}
