@@ -1,0 +1,44 @@
+set -e
+shoal_manifest() (
+	cd -- "$1"
+	{
+		find . \( -type d -printf 'd %p\0' \) -o \( -type l -printf 'l %p -> %l\0' \) \
+			-o \( -type f -printf 'f %s %p\0' \) -o -printf '%y %p\0'
+		find . -type f -exec sha256sum -- {} + | tr '\n' '\0'
+	} | LC_ALL=C sort -z
+)
+shoal_verify() {
+	echo "verifying $2 against $1"
+	t=$(mktemp -d)
+	shoal_manifest "$1" >"$t/a" &
+	shoal_manifest "$2" >"$t/b" || { rm -rf "$t"; exit 1; }
+	wait $! || { rm -rf "$t"; exit 1; }
+	missing=$(LC_ALL=C comm -z -23 "$t/a" "$t/b" | tr '\0' '\n' | head -n 5)
+	rm -rf "$t"
+	if [ -n "$missing" ]; then
+		printf '%s\n' "$2 lacks entries of $1 (kind, size, link target or checksum differ); nothing was removed:" "$missing" >&2
+		exit 1
+	fi
+}
+# shoal_inside_storage refuses a shared folder whose parent leads out of
+# the storage through a symlink.
+shoal_inside_storage() {
+	mkdir -p -- "$SP"
+	case "$(cd -P -- "$SP" && pwd -P)/" in
+	"$(cd -P -- "$M" && pwd -P)"/*) ;;
+	*) echo "$SP leads out of the storage $M through a symlink" >&2; exit 1 ;;
+	esac
+}
+shoal_unlink_empty() {
+	if [ -d "$1" ] && [ ! -L "$1" ]; then rmdir -- "$1"; fi
+}
+L='/var/www/it'\''s dolphin/media'
+S=/mnt/nas/community/media
+O='/var/www/it'\''s dolphin/media.shoal-old'
+P=/mnt/nas/community/media.shoal-partial
+SP=/mnt/nas/community
+M=/mnt/nas
+C='/var/www/it'\''s dolphin/media.shoal-conflicts-20260101-000000'
+shoal_inside_storage
+shoal_verify "$O" "$L"
+rm -rf -- "$O"
