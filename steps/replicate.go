@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -117,8 +118,9 @@ func (r *Replicate) Diff(ctx context.Context, src facts.Source) (*plan.Change, e
 	return c, nil
 }
 
-// deletionDetails lists the deletions a plan shows, capped.
-func deletionDetails(paths []string) []string {
+// deletionDetails lists the deletions a plan shows, sorted and capped.
+func deletionDetails(deletions []string) []string {
+	paths := slices.Sorted(slices.Values(deletions))
 	var d []string
 	for i, p := range paths {
 		if i == maxListedDeletions {

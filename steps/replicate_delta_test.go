@@ -40,9 +40,9 @@ func TestDeletionDetailsAreCapped(t *testing.T) {
 	for i := range 25 {
 		paths = append(paths, fmt.Sprintf("f%02d", i))
 	}
-	paths[0] = "line\nbreak"
+	paths[0] = "a\nb"
 	d := deletionDetails(paths)
-	if len(d) != 21 || d[0] != `delete "line\nbreak"` || d[19] != "delete f19" || d[20] != "… and 5 more" {
+	if len(d) != 21 || d[0] != `delete "a\nb"` || d[19] != "delete f19" || d[20] != "… and 5 more" {
 		t.Errorf("details: %q", d)
 	}
 }

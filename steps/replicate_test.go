@@ -118,7 +118,7 @@ func TestReplicateStreamsToEveryReplicaThenNoOp(t *testing.T) {
 			t.Fatalf("%s: %+v", c.ID, c)
 		}
 	}
-	if d := cmp.Diff([]string{"delete old dir/x", "delete inc/-leading dash", "delete removed.php", "delete old dir"}, cs[0].Details); d != "" {
+	if d := cmp.Diff([]string{"delete inc/-leading dash", "delete old dir", "delete old dir/x", "delete removed.php"}, cs[0].Details); d != "" {
 		t.Errorf("web2 deletions (-want +got)\n%s", d)
 	}
 	if !strings.Contains(cs[0].Summary, "delete 4") {

@@ -1,0 +1,92 @@
+package steps
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func init() {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite golden files in testdata")
+	}
+}
+
+// updateGolden reports whether the test run was asked to rewrite golden files.
+func updateGolden() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
+
+// manifestOutput turns a listing ("type mode uid gid size mtime path [-> link]"
+// per line, "." for the root) into what facts.TreeManifest's command prints.
+func manifestOutput(t *testing.T, listing string) string {
+	t.Helper()
+	var b strings.Builder
+	for _, line := range strings.Split(strings.TrimSpace(listing), "\n") {
+		f := strings.SplitN(line, " ", 7)
+		if len(f) != 7 {
+			t.Fatalf("bad listing line %q", line)
+		}
+		p, link, _ := strings.Cut(f[6], " -> ")
+		if p == "." {
+			p = ""
+		}
+		fmt.Fprintf(&b, "%s\x00%s\x00%s\x00", strings.Join(f[:6], " "), p, link)
+	}
+	return b.String()
+}
+
+func readListing(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "replicate", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestReplicateDiffGolden plans a replica that is behind the primary and
+// holds an install folder the primary deleted: the change must list the
+// deletions (capped) and carry all of them in its params.
+func TestReplicateDiffGolden(t *testing.T) {
+	r := &Replicate{Site: "community", Primary: "web1", NodeName: "web2", Root: "/var/www/dolphin",
+		Skip: []string{"media"}, Empty: []string{"cache"}}
+	replica := readListing(t, "replica.txt")
+	for i := range 24 {
+		replica += fmt.Sprintf("f 644 33 33 10 1700000000 install/step%02d.php\n", i)
+	}
+	digest, manifest := r.digest(r.Root).Key(), r.manifest(r.Root).Key()
+	src := fixedFacts{
+		"web1": {digest: {Output: "tree aaa 3 1055744"}, manifest: {Output: manifestOutput(t, readListing(t, "primary.txt"))}},
+		"web2": {digest: {Output: "tree bbb 26 7408"}, manifest: {Output: manifestOutput(t, replica)}},
+	}
+	c, err := r.Diff(context.Background(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "replicate", "diff.golden.json")
+	if updateGolden() {
+		if err := os.WriteFile(golden, append(got, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(string(want), string(got)+"\n"); d != "" {
+		t.Errorf("(-want +got), rerun with -update if intended\n%s", d)
+	}
+}
