@@ -101,9 +101,15 @@ func (c *compiler) site(site *hcl.Site, st *hcl.Storage) {
 	for _, cd := range site.CacheDirs {
 		empty = append(empty, cd.Path)
 	}
-	owner := site.Owner
-	if owner != "" && site.Group != "" {
-		owner += ":" + site.Group
+	// Without a group, the owner's group of the same name (www-data:www-data),
+	// the Debian convention for service users.
+	group := site.Group
+	if group == "" {
+		group = site.Owner
+	}
+	owner := ""
+	if site.Owner != "" {
+		owner = site.Owner + ":" + group
 	}
 	for _, n := range site.Nodes {
 		phase := PhaseReplica
@@ -139,13 +145,16 @@ func (c *compiler) site(site *hcl.Site, st *hcl.Storage) {
 			}
 		}
 		for _, w := range site.Writable {
+			if site.Owner == "" {
+				break
+			}
 			inside, isDynamic := withinDynamic(w.Path, site.DynamicDirs)
 			if inside && n != site.Primary {
 				continue // on the storage: the primary sees to it, once
 			}
 			c.add(Entry{Phase: PhasePerms, Site: site.Name, Step: &steps.Perms{
 				NodeName: n, Site: site.Name, Root: site.Root, Dir: w.Path,
-				Owner: site.Owner, Group: site.Group, Mode: w.Mode, OnlyTarget: isDynamic,
+				Owner: site.Owner, Group: group, Mode: w.Mode, OnlyTarget: isDynamic,
 			}})
 		}
 	}

@@ -81,6 +81,10 @@ func newLabDownCommand(dir *string) *cobra.Command {
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			start := time.Now()
+			if _, _, err := lab.Status(*dir); err != nil {
+				fmt.Fprintf(cmd.OutOrStdout(), "no lab to stop in %s\n", *dir)
+				return nil
+			}
 			if err := lab.Down(*dir); err != nil {
 				return err
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"time"
 
 	"github.com/shoal-sh/shoal/cluster"
 	"github.com/shoal-sh/shoal/facts"
@@ -45,7 +44,7 @@ func openSession(ctx context.Context, g *globalOptions, cfg *hcl.Config) (*sessi
 			})
 		}
 	}
-	opts := transport.Options{SSHConfig: g.sshConfig, AcceptNewHostKeys: g.acceptNew, ConnectTimeout: 10 * time.Second}
+	opts := transport.Options{SSHConfig: g.sshConfig, AcceptNewHostKeys: g.acceptNew}
 	if g.knownHosts != "" {
 		opts.KnownHosts = []string{g.knownHosts}
 	}
