@@ -81,14 +81,10 @@ func newLabDownCommand(dir *string) *cobra.Command {
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			start := time.Now()
-			if _, _, err := lab.Status(*dir); err != nil {
-				fmt.Fprintf(cmd.OutOrStdout(), "no lab to stop in %s\n", *dir)
-				return nil
-			}
 			if err := lab.Down(*dir); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "lab in %s down (%s)\n", *dir, time.Since(start).Round(time.Millisecond))
+			fmt.Fprintf(cmd.OutOrStdout(), "no lab left in %s (%s)\n", *dir, time.Since(start).Round(time.Millisecond))
 			return nil
 		},
 	}
