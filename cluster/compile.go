@@ -111,6 +111,7 @@ func (c *compiler) site(site *hcl.Site, st *hcl.Storage) {
 	if site.Owner != "" {
 		owner = site.Owner + ":" + group
 	}
+	c.add(Entry{Phase: PhaseUsers, Site: site.Name, Step: &steps.SiteRoot{NodeName: site.Primary, Site: site.Name, Root: site.Root}})
 	for _, n := range site.Nodes {
 		phase := PhaseReplica
 		var replicate steps.Step
