@@ -150,14 +150,21 @@ func TestUndeclaredVariableIsAnError(t *testing.T) {
 	}
 }
 
-func TestNoConfigIsAnError(t *testing.T) {
-	for name, dir := range map[string]string{
-		"missing dir": filepath.Join(t.TempDir(), "nope"),
-		"empty dir":   t.TempDir(),
-	} {
-		if _, diags := NewLoader().Load(LoadOptions{Dir: dir}); !diags.HasErrors() {
-			t.Errorf("%s: loaded without error", name)
-		}
+func TestMissingDirIsAnError(t *testing.T) {
+	if _, diags := NewLoader().Load(LoadOptions{Dir: filepath.Join(t.TempDir(), "nope")}); !diags.HasErrors() {
+		t.Error("a missing config dir loaded without error")
+	}
+}
+
+// TestEmptyDirWarns: an empty dir still loads the built-in recipes, so
+// `shoal recipes` works before any config exists, but says so.
+func TestEmptyDirWarns(t *testing.T) {
+	cfg, diags := NewLoader().Load(LoadOptions{Dir: t.TempDir()})
+	if diags.HasErrors() || len(diags) != 1 {
+		t.Fatalf("want exactly one warning, got %v", diags)
+	}
+	if cfg == nil || cfg.Recipes["dolphin"] == nil || len(cfg.Nodes) != 0 {
+		t.Errorf("empty dir config = %+v, want built-in recipes only", cfg)
 	}
 }
 

@@ -51,6 +51,14 @@ func (l *Loader) Load(o LoadOptions) (*Config, hashicl.Diagnostics) {
 	}
 
 	var diags hashicl.Diagnostics
+	if len(files) == 0 {
+		// Not an error: `shoal recipes` is useful before any config exists.
+		diags = append(diags, &hashicl.Diagnostic{
+			Severity: hashicl.DiagWarning,
+			Summary:  "No configuration files",
+			Detail:   fmt.Sprintf("There are no *.hcl files in %s, so only the built-in recipes are loaded.", displayDir(o.Dir)),
+		})
+	}
 	builtin, ds := l.parseBuiltins()
 	diags = append(diags, ds...)
 	var user []*hashicl.File
@@ -112,10 +120,16 @@ func configFiles(o LoadOptions) ([]string, error) {
 		if _, err := os.Stat(dir); err != nil {
 			return nil, fmt.Errorf("reading config dir: %w", err)
 		}
-		return nil, fmt.Errorf("no *.hcl files in %s", dir)
 	}
 	sort.Strings(names)
 	return names, nil
+}
+
+func displayDir(dir string) string {
+	if dir == "" {
+		return "the current directory"
+	}
+	return dir
 }
 
 // parseBuiltins parses every embedded recipe file under the name
