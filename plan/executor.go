@@ -3,7 +3,6 @@ package plan
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 )
 
@@ -243,7 +242,7 @@ func (e *execution) finish(f finished) {
 	for i, c := range f.u.changes {
 		err := f.errs[i]
 		if err != nil {
-			err = fmt.Errorf("%s: %s %s: %w", c.Node, c.Kind, c.Target, err)
+			// steps name node and path in their errors; views add the step
 			e.summary.Failed++
 			e.summary.Failures = append(e.summary.Failures, Failure{Node: c.Node, ID: c.ID, Error: err.Error()})
 			if e.opts.FailFast {
