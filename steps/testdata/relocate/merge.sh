@@ -7,16 +7,20 @@ shoal_manifest() (
 		find . -type f -exec sha256sum -- {} + | tr '\n' '\0'
 	} | LC_ALL=C sort -z
 )
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
 shoal_verify() {
 	echo "verifying $2 against $1"
-	t=$(mktemp -d)
-	shoal_manifest "$1" >"$t/a" &
-	shoal_manifest "$2" >"$t/b" || { rm -rf "$t"; exit 1; }
-	wait $! || { rm -rf "$t"; exit 1; }
-	missing=$(LC_ALL=C comm -z -23 "$t/a" "$t/b" | tr '\0' '\n' | head -n 5)
-	rm -rf "$t"
+	shoal_manifest "$1" >"$T/a" &
+	shoal_manifest "$2" >"$T/b"
+	wait $!
+	shoal_contains "$T/a" "$T/b" "$1" "$2"
+}
+# shoal_contains fails unless manifest $2 holds every entry of manifest $1.
+shoal_contains() {
+	missing=$(LC_ALL=C comm -z -23 "$1" "$2" | tr '\0' '\n' | head -n 5)
 	if [ -n "$missing" ]; then
-		printf '%s\n' "$2 lacks entries of $1 (kind, size, link target or checksum differ); nothing was removed:" "$missing" >&2
+		printf '%s\n' "$4 lacks entries of $3 (kind, size, link target or checksum differ); nothing was removed:" "$missing" >&2
 		exit 1
 	fi
 }
