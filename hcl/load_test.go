@@ -178,7 +178,7 @@ func TestFixtureLoads(t *testing.T) {
 	if got, want := len(site.DynamicDirs), len(recipe.DynamicDirs)+1; got != want {
 		t.Errorf("site has %d dynamic dirs, want the recipe's %d plus one", got, want-1)
 	}
-	if st := cfg.Storage(site.Storage); st == nil || st.Type != "sshfs" || st.Address != "10.77.0.5" {
+	if st := cfg.Storage(site.Storage); st == nil || st.Type != "sshfs" || st.Address != "files" {
 		t.Errorf("storage = %+v, want the lab's sshfs nas", st)
 	}
 }

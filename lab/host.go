@@ -98,8 +98,9 @@ func pivotRoot(s hostSpec) error {
 }
 
 // mountSSHFS mounts files:/srv/nas on a web host once files answers SSH.
-// It names the server by address, so the mount's source reads
-// root@10.77.0.5:/srv/nas, as a storage with that address expects.
+// It names the server "files" (in every host's /etc/hosts), so the mount's
+// source reads root@files:/srv/nas whichever network the lab got, as the
+// fixture's storage (address = "files") expects.
 func mountSSHFS(s hostSpec) error {
 	if s.SSHFS == nil {
 		return nil
@@ -112,7 +113,7 @@ func mountSSHFS(s hostSpec) error {
 	cmd := exec.CommandContext(ctx, "sshfs",
 		"-o", "allow_other,reconnect,ServerAliveInterval=15,BatchMode=yes,StrictHostKeyChecking=yes",
 		"-o", "IdentityFile=/root/.ssh/id_ed25519,UserKnownHostsFile=/root/.ssh/known_hosts",
-		"root@"+s.SSHFS.Server+":"+s.SSHFS.Export, s.SSHFS.Mount)
+		"root@files:"+s.SSHFS.Export, s.SSHFS.Mount)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("%v: %s", err, strings.TrimSpace(string(out)))

@@ -101,7 +101,7 @@ func TestLabSSHFS(t *testing.T) {
 		}
 	}
 
-	wantMount := "fuse.sshfs root@" + lab.Hosts[0].Addr + ":/srv/nas"
+	wantMount := "fuse.sshfs root@files:/srv/nas"
 	if got := sshRun(t, lab, "web1", "findmnt -n -o FSTYPE,SOURCE /mnt/nas"); got != wantMount {
 		t.Errorf("/mnt/nas on web1 is %q, want %q", got, wantMount)
 	}
