@@ -312,7 +312,11 @@ func (m *model) poll() tea.Cmd {
 		}
 	}
 	if m.showLog && len(m.nodes) > 0 {
+		following := m.log.AtBottom()
 		m.log.SetContent(m.nodes[m.selected].logText())
+		if following {
+			m.log.GotoBottom()
+		}
 	}
 	if len(printed) == 0 {
 		return nil

@@ -484,3 +484,18 @@ func TestStoppedRunSaysWhatNeverStarted(t *testing.T) {
 		t.Errorf("final view of a stopped run:\n%s", view)
 	}
 }
+
+func TestOpenLogFollowsNewOutput(t *testing.T) {
+	m, clk := testModel(t, applyablePlan(), Options{}, 80, 10)
+	approve(t, m)
+	midApply(m, clk)
+	press(m, "down", "enter") // web1's log
+	relocate := change(m.plan, "web1/relocate//var/www/dolphin/storage")
+	for i := range 30 {
+		m.hook.StepOutput(relocate, fmt.Sprintf("copied batch %d", i))
+	}
+	m.Update(pollMsg{})
+	if view := m.View(); !strings.Contains(view, "copied batch 29") {
+		t.Errorf("the open log does not follow new output:\n%s", view)
+	}
+}
