@@ -330,3 +330,24 @@ func TestRelocateRefusesStorageLeadingOut(t *testing.T) {
 		t.Errorf("local folder changed:\n%s", d)
 	}
 }
+
+// A recipe folder whose module the tree lacks (no parent) still gets its
+// link, on the primary and on replicas alike, so the first apply converges.
+func TestRelocateLinksAFolderWhoseParentIsMissing(t *testing.T) {
+	l := newRelocateLab(t)
+	l.step.Dir = "modules/absent/data/files"
+	l.L = l.step.local()
+	for _, sharedExists := range []bool{false, true} {
+		if sharedExists {
+			failOn(t, os.RemoveAll(filepath.Join(l.step.Root, "modules")))
+			failOn(t, os.MkdirAll(l.S, 0o755))
+		}
+		c := l.plan(t)
+		if _, err := l.apply(t, c); err != nil {
+			t.Fatalf("storage folder exists=%v: %v", sharedExists, err)
+		}
+		if target, err := os.Readlink(l.L); err != nil || target != l.S {
+			t.Fatalf("storage folder exists=%v: %s links to %q (%v)", sharedExists, l.L, target, err)
+		}
+	}
+}

@@ -149,11 +149,13 @@ rm -rf -- "$O"
 	case relocCleanOld:
 		b.WriteString(relocateDropOld)
 	case relocLink:
+		// a module folder the tree lacks still gets its link (its parent made)
 		b.WriteString(`shoal_unlink_empty "$L"
+mkdir -p -- "$(dirname -- "$L")"
 ln -sT -- "$S" "$L"
 `)
 	case relocCreateLink:
-		b.WriteString(`mkdir -p -- "$S"
+		b.WriteString(`mkdir -p -- "$S" "$(dirname -- "$L")"
 if [ -d "$L" ] && [ ! -L "$L" ]; then
 	chown --reference="$L" -- "$S"
 	chmod --reference="$L" -- "$S"

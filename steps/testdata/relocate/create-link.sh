@@ -44,7 +44,7 @@ SP=/mnt/nas/community
 M=/mnt/nas
 C='/var/www/it'\''s dolphin/media.shoal-conflicts-20260101-000000'
 shoal_inside_storage
-mkdir -p -- "$S"
+mkdir -p -- "$S" "$(dirname -- "$L")"
 if [ -d "$L" ] && [ ! -L "$L" ]; then
 	chown --reference="$L" -- "$S"
 	chmod --reference="$L" -- "$S"

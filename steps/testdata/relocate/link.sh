@@ -45,4 +45,5 @@ M=/mnt/nas
 C='/var/www/it'\''s dolphin/media.shoal-conflicts-20260101-000000'
 shoal_inside_storage
 shoal_unlink_empty "$L"
+mkdir -p -- "$(dirname -- "$L")"
 ln -sT -- "$S" "$L"
