@@ -8,8 +8,9 @@ import (
 
 // order sorts changes by phase, then node (config order), then the order
 // the steps were compiled in, and fills in After:
-//   - the previous change on the same node, so a node runs its changes in
-//     order and a failure skips the rest of that node;
+//   - every change of the node's previous phase that has changes, so a
+//     node's phases run in order (changes of one phase, on disjoint paths,
+//     may run side by side) and a failure skips the node's later phases;
 //   - every export before any client's fstab or mount;
 //   - a site's changes on its primary (phase ≤ PhasePrimary) before that
 //     site's replicate, link and purge on replicas.
@@ -40,7 +41,13 @@ func order(entries []Entry, changes []*plan.Change, nodes []string) []*plan.Chan
 		return x.seq < y.seq
 	})
 
-	lastOnNode := map[string]string{}
+	// per node: the phase being collected, its changes, and the changes of
+	// the phase before it (what the current phase waits for)
+	type nodePhases struct {
+		phase         Phase
+		current, prev []string
+	}
+	perNode := map[string]*nodePhases{}
 	var exports []string
 	primaryOf := map[string][]string{} // site → IDs of its primary-side changes
 	for _, it := range items {
@@ -48,22 +55,23 @@ func order(entries []Entry, changes []*plan.Change, nodes []string) []*plan.Chan
 		if c.Action == plan.NoOp || c.Action == plan.Conflict {
 			continue
 		}
-		var after []string
-		if prev, ok := lastOnNode[c.Node]; ok {
-			after = append(after, prev)
+		np := perNode[c.Node]
+		if np == nil {
+			np = &nodePhases{phase: it.e.Phase}
+			perNode[c.Node] = np
 		}
+		if it.e.Phase != np.phase {
+			np.phase, np.prev, np.current = it.e.Phase, np.current, nil
+		}
+		after := append([]string(nil), np.prev...)
 		if it.e.Phase >= PhaseFstab {
 			after = append(after, exports...)
 		}
 		if it.e.Phase >= PhaseReplicate && it.e.Site != "" {
-			for _, id := range primaryOf[it.e.Site] {
-				if id != lastOnNode[c.Node] {
-					after = append(after, id)
-				}
-			}
+			after = append(after, primaryOf[it.e.Site]...)
 		}
 		c.After = dedupe(append(c.After, after...))
-		lastOnNode[c.Node] = c.ID
+		np.current = append(np.current, c.ID)
 		switch {
 		case it.e.Phase == PhaseExport:
 			exports = append(exports, c.ID)

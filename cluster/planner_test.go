@@ -116,3 +116,25 @@ func TestPlanGoesOnWithoutAnUnreachableNode(t *testing.T) {
 		t.Error(d)
 	}
 }
+
+func TestPlanLetsOnePhaseOfANodeRunSideBySide(t *testing.T) {
+	entries := []Entry{
+		{Step: &echoStep{node: "web1", id: "media", state: "no"}, Phase: PhasePrimary, Site: "s"},
+		{Step: &echoStep{node: "web1", id: "files", state: "no"}, Phase: PhasePrimary, Site: "s"},
+		{Step: &echoStep{node: "web1", id: "perms", state: "no"}, Phase: PhasePerms, Site: "s"},
+	}
+	pl := &Planner{Nodes: []string{"web1"}, Hosts: local("web1"), Parallel: 1}
+	p, _ := pl.Plan(context.Background(), entries, "d")
+	got := map[string][]string{}
+	for _, c := range p.Changes {
+		got[c.ID] = c.After
+	}
+	want := map[string][]string{
+		"web1/echo/media": nil,
+		"web1/echo/files": nil,
+		"web1/echo/perms": {"web1/echo/media", "web1/echo/files"},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Error(d)
+	}
+}

@@ -16,16 +16,23 @@ type Runner func(ctx context.Context, cs []*Change, report func(*Change) Reporte
 
 // ExecOptions bound and steer an execution.
 type ExecOptions struct {
-	Parallel int             // units running at once; <1 means 1
+	Parallel int             // nodes worked on at once; <1 means 1
+	PerNode  int             // changes running at once on one node; <1 means DefaultPerNode
 	FailFast bool            // after the first failure start nothing new
 	Stop     <-chan struct{} // closed: start nothing new, let running units finish
 }
 
-// Execute runs every non-NoOp change of p. A node runs its changes one at a
-// time in plan order; a change starts when every change in its After list
-// has succeeded, and is skipped (ErrSkipped) when one of them failed or was
-// skipped. Changes sharing a Batch start together as one unit. Conflicts
-// are never run: callers refuse such plans before executing.
+// DefaultPerNode bounds the changes running at once on one node: enough to
+// hide session latency, well under sshd's MaxSessions (10).
+const DefaultPerNode = 4
+
+// Execute runs every non-NoOp change of p. A change starts when every
+// change in its After list has succeeded, and is skipped (ErrSkipped) when
+// one of them failed or was skipped; the planner's After lists are what
+// keeps a node's phases in order. At most Parallel nodes are busy at once,
+// each with at most PerNode changes. Changes sharing a Batch start together
+// as one unit. Conflicts are never run: callers refuse such plans before
+// executing.
 func Execute(ctx context.Context, p *Plan, run Runner, hook Hook, o ExecOptions) Summary {
 	e := newExecution(p, run, hook, o)
 	return e.run(ctx)
@@ -43,7 +50,7 @@ type execution struct {
 	units  []*unit
 	byID   map[string]*Change
 	status map[string]error // finished changes: nil ok, else error
-	busy   map[string]bool  // node → running
+	busy   map[string]int   // node → changes running
 	// remaining counts, per node, changes not yet finished (for NodeDone).
 	remaining map[string]int
 	firstErr  map[string]error
@@ -55,11 +62,14 @@ func newExecution(p *Plan, run Runner, hook Hook, o ExecOptions) *execution {
 	if o.Parallel < 1 {
 		o.Parallel = 1
 	}
+	if o.PerNode < 1 {
+		o.PerNode = DefaultPerNode
+	}
 	e := &execution{
 		runner: run, hook: hook, opts: o,
 		byID:      map[string]*Change{},
 		status:    map[string]error{},
-		busy:      map[string]bool{},
+		busy:      map[string]int{},
 		remaining: map[string]int{},
 		firstErr:  map[string]error{},
 	}
@@ -104,7 +114,7 @@ func (e *execution) run(ctx context.Context) Summary {
 			e.pruneBlocked(u)
 			switch {
 			case len(u.changes) == 0:
-			case !e.ready(u) || running >= e.opts.Parallel || e.stopped || !e.nodesFree(u):
+			case !e.ready(u) || e.stopped || !e.roomFor(u):
 				still = append(still, u)
 			default:
 				running++
@@ -204,18 +214,30 @@ func (e *execution) ready(u *unit) bool {
 	return true
 }
 
-func (e *execution) nodesFree(u *unit) bool {
+// roomFor says whether u can start: each of its nodes has a free slot,
+// and starting it keeps the busy nodes within Parallel.
+func (e *execution) roomFor(u *unit) bool {
+	newNodes := 0
 	for _, n := range u.nodes {
-		if e.busy[n] {
+		switch {
+		case e.busy[n] >= e.opts.PerNode:
 			return false
+		case e.busy[n] == 0:
+			newNodes++
 		}
 	}
-	return true
+	busyNodes := 0
+	for _, k := range e.busy {
+		if k > 0 {
+			busyNodes++
+		}
+	}
+	return newNodes == 0 || busyNodes+newNodes <= e.opts.Parallel || busyNodes == 0
 }
 
 func (e *execution) start(ctx context.Context, u *unit, done chan<- finished) {
 	for _, n := range u.nodes {
-		e.busy[n] = true
+		e.busy[n]++
 	}
 	starts := make([]time.Time, len(u.changes))
 	for i, c := range u.changes {
@@ -237,7 +259,7 @@ func (e *execution) start(ctx context.Context, u *unit, done chan<- finished) {
 
 func (e *execution) finish(f finished) {
 	for _, n := range f.u.nodes {
-		e.busy[n] = false
+		e.busy[n]--
 	}
 	for i, c := range f.u.changes {
 		err := f.errs[i]

@@ -186,3 +186,32 @@ func TestExecuteStopLetsRunningUnitsFinish(t *testing.T) {
 		t.Errorf("every change must be reported once: %v", ids)
 	}
 }
+
+func TestExecuteBoundsChangesPerNodeAndBusyNodes(t *testing.T) {
+	var changes []*Change
+	for _, id := range []string{"a/1", "a/2", "a/3", "a/4"} {
+		changes = append(changes, ch(id, "a", Create))
+	}
+	peak := 0
+	Execute(context.Background(), &Plan{Changes: changes}, runnerFailing(nil, &peak), newRecorder(), ExecOptions{Parallel: 5, PerNode: 2})
+	if peak != 2 {
+		t.Errorf("PerNode 2: peak of %d changes at once on one node", peak)
+	}
+	peak = 0
+	p := &Plan{Changes: []*Change{ch("a/1", "a", Create), ch("b/1", "b", Create), ch("c/1", "c", Create)}}
+	Execute(context.Background(), p, runnerFailing(nil, &peak), newRecorder(), ExecOptions{Parallel: 1, PerNode: 4})
+	if peak != 1 {
+		t.Errorf("Parallel 1: peak of %d units at once over three nodes", peak)
+	}
+	peak = 0
+	wide := &Plan{Changes: []*Change{
+		{ID: "a/r", Node: "a", Action: Update, Batch: "r"},
+		{ID: "b/r", Node: "b", Action: Update, Batch: "r"},
+		{ID: "c/r", Node: "c", Action: Update, Batch: "r"},
+	}}
+	rec := newRecorder()
+	Execute(context.Background(), wide, runnerFailing(nil, &peak), rec, ExecOptions{Parallel: 2})
+	if rec.done["c/r"] != "ok" {
+		t.Errorf("a batch wider than Parallel must still run: %v", rec.done)
+	}
+}
