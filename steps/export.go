@@ -71,7 +71,7 @@ func (e *Export) usesExports() bool { return e.Type == "nfs" }
 
 func (e *Export) line() string { return ExportsLine(e.Dir, e.Allow, e.Options) }
 
-func (e *Export) ID() string   { return e.NodeName + "/export/" + e.Dir }
+func (e *Export) ID() string   { return changeID(e.NodeName, e.Kind(), e.Dir) }
 func (e *Export) Kind() string { return "export" }
 func (e *Export) Node() string { return e.NodeName }
 

@@ -57,7 +57,7 @@ func TestExportDiff(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := tt.want
-			want.ID, want.Node, want.Kind, want.Target = "files/export//srv/nas", "files", "export", "/srv/nas"
+			want.ID, want.Node, want.Kind, want.Target = "files/export/srv/nas", "files", "export", "/srv/nas"
 			if d := cmp.Diff(&want, got); d != "" {
 				t.Errorf("(-want +got)\n%s", d)
 			}

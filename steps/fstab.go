@@ -68,7 +68,7 @@ func (f *Fstab) file() string {
 	return f.Path
 }
 
-func (f *Fstab) ID() string   { return f.NodeName + "/fstab/" + f.MountPoint }
+func (f *Fstab) ID() string   { return changeID(f.NodeName, f.Kind(), f.MountPoint) }
 func (f *Fstab) Kind() string { return "fstab" }
 func (f *Fstab) Node() string { return f.NodeName }
 

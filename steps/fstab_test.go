@@ -72,7 +72,7 @@ func TestFstabDiff(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := tt.want
-			want.ID, want.Node, want.Kind, want.Target = "web2/fstab//mnt/nas", "web2", "fstab", "/mnt/nas"
+			want.ID, want.Node, want.Kind, want.Target = "web2/fstab/mnt/nas", "web2", "fstab", "/mnt/nas"
 			if d := cmp.Diff(&want, got); d != "" {
 				t.Errorf("(-want +got)\n%s", d)
 			}

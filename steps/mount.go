@@ -29,7 +29,7 @@ var (
 	_ Applier = (*Mount)(nil)
 )
 
-func (m *Mount) ID() string   { return m.NodeName + "/mount/" + m.MountPoint }
+func (m *Mount) ID() string   { return changeID(m.NodeName, m.Kind(), m.MountPoint) }
 func (m *Mount) Kind() string { return "mount" }
 func (m *Mount) Node() string { return m.NodeName }
 

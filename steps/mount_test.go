@@ -48,7 +48,7 @@ func TestMountDiff(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := tt.want
-			want.ID, want.Node, want.Kind, want.Target = "web2/mount/"+m.MountPoint, "web2", "mount", m.MountPoint
+			want.ID, want.Node, want.Kind, want.Target = "web2/mount"+m.MountPoint, "web2", "mount", m.MountPoint
 			if d := cmp.Diff(&want, got); d != "" {
 				t.Errorf("(-want +got)\n%s", d)
 			}

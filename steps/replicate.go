@@ -48,7 +48,7 @@ const (
 	paramDeletion = "delete" // JSON list of paths relative to the replica's root, deepest first
 )
 
-func (r *Replicate) ID() string   { return r.NodeName + "/replicate/" + r.Root }
+func (r *Replicate) ID() string   { return changeID(r.NodeName, r.Kind(), r.Root) }
 func (r *Replicate) Kind() string { return "replicate" }
 func (r *Replicate) Node() string { return r.NodeName }
 

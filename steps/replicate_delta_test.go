@@ -58,7 +58,7 @@ func TestReplicateDiffNoOpFromDigests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &plan.Change{ID: "web2/replicate//var/www/dolphin", Node: "web2", Site: "community", Kind: "replicate",
+	want := &plan.Change{ID: "web2/replicate/var/www/dolphin", Node: "web2", Site: "community", Kind: "replicate",
 		Target: "/var/www/dolphin", Batch: "replicate/community", Action: plan.NoOp, Reason: "tree equals web1's (1,234 files)"}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("(-want +got)\n%s", d)
