@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -64,10 +65,8 @@ func (pl *Planner) Plan(ctx context.Context, entries []Entry, configDigest strin
 			continue
 		}
 		n := entries[i].Step.Node()
-		if nodeErr[n] == nil {
-			nodeErr[n] = err
-		} else if !strings.Contains(nodeErr[n].Error(), err.Error()) {
-			nodeErr[n] = fmt.Errorf("%v; %v", nodeErr[n], err)
+		if nodeErr[n] == nil || !strings.Contains(nodeErr[n].Error(), err.Error()) {
+			nodeErr[n] = errors.Join(nodeErr[n], err) // one line each in the plan
 		}
 	}
 

@@ -97,9 +97,21 @@ func (l *Loader) Load(o LoadOptions) (*Config, hashicl.Diagnostics) {
 
 // WriteDiagnostics prints diags the way hcl does: severity, summary,
 // file:line:col, the source lines with the subject marked, and detail.
+// Each diagnostic with a source range starts with a "file:line:col:" line,
+// which editors and CI logs link to, then hcl's text with the snippet.
 func (l *Loader) WriteDiagnostics(w io.Writer, diags hashicl.Diagnostics, color bool) error {
 	wr := hashicl.NewDiagnosticTextWriter(w, l.parser.Files(), 78, color)
-	return wr.WriteDiagnostics(diags)
+	for _, d := range diags {
+		if d.Subject != nil {
+			if _, err := fmt.Fprintf(w, "%s:%d:%d: %s\n", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column, d.Summary); err != nil {
+				return err
+			}
+		}
+		if err := wr.WriteDiagnostic(d); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // configFiles lists the user's files: o.Files as given, else every *.hcl

@@ -67,9 +67,11 @@ func (o *applyOptions) run(cmd *cobra.Command, g *globalOptions, args []string) 
 		p = saved
 	}
 
-	useTUI := tui.UseTUI(g.stdin, os.Stdout, g.yes) && !g.json
-	if !useTUI {
-		v.plan(p)
+	stdout, _ := g.stdout.(*os.File)
+	useTUI := stdout != nil && tui.UseTUI(g.stdin, stdout, g.yes) && !g.json
+	refused := len(p.Failed()) > 0 || len(p.Conflicts()) > 0
+	if !useTUI || refused {
+		v.plan(p) // the UI reviews only a plan that can be applied
 	}
 	switch {
 	case len(p.Failed()) > 0:

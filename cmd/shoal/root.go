@@ -29,8 +29,9 @@ type globalOptions struct {
 	stderr io.Writer
 }
 
-func execute(ctx context.Context, args []string) int {
-	g := &globalOptions{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
+// execute runs shoal with args and returns the exit code.
+func execute(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.Writer) int {
+	g := &globalOptions{stdin: stdin, stdout: stdout, stderr: stderr}
 	root := newRootCommand(ctx, g)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
