@@ -112,6 +112,19 @@ func (c *compiler) site(site *hcl.Site, st *hcl.Storage) {
 		owner = site.Owner + ":" + group
 	}
 	c.add(Entry{Phase: PhaseUsers, Site: site.Name, Step: &steps.SiteRoot{NodeName: site.Primary, Site: site.Name, Root: site.Root}})
+	if site.Owner != "" {
+		// the owner's numbers must match wherever files on the storage are
+		// written: every node of the site, and an nfs server (the Aegir caveat)
+		others := append([]string(nil), site.Nodes...)
+		if st.Type == "nfs" && st.Server != "" {
+			others = append(others, st.Server)
+		}
+		for _, n := range others {
+			if n != site.Primary {
+				c.add(Entry{Phase: PhaseUsers, Site: site.Name, Step: &steps.UserIDs{NodeName: n, Owner: site.Owner, Reference: site.Primary}})
+			}
+		}
+	}
 	for _, n := range site.Nodes {
 		phase := PhaseReplica
 		var replicate steps.Step
