@@ -25,7 +25,11 @@ func (s *Relocate) Apply(ctx context.Context, h transport.Host, c *plan.Change, 
 	}
 	stamp := time.Now().UTC().Format("20060102-150405")
 	for range relocateRounds {
-		f, err := s.read(ctx, s.observe(h))
+		src, err := s.observe(ctx, h)
+		if err != nil {
+			return fmt.Errorf("relocating %s on %s: %w", s.local(), s.NodeName, err)
+		}
+		f, err := s.read(ctx, src)
 		if err != nil {
 			return fmt.Errorf("relocating %s on %s: %w", s.local(), s.NodeName, err)
 		}
@@ -54,11 +58,17 @@ func (s *Relocate) Apply(ctx context.Context, h transport.Host, c *plan.Change, 
 	return fmt.Errorf("relocating %s on %s: still not linked after %d rounds", s.local(), s.NodeName, relocateRounds)
 }
 
-func (s *Relocate) observe(h transport.Host) facts.Source {
+// observe reads the node afresh, every fact of the step in one round trip.
+func (s *Relocate) observe(ctx context.Context, h transport.Host) (facts.Source, error) {
 	if s.Observe != nil {
-		return s.Observe(h)
+		return s.Observe(h), nil
 	}
-	return facts.NewSet(map[string]transport.Host{s.NodeName: h})
+	set := facts.NewSet(map[string]transport.Host{s.NodeName: h})
+	var fs []facts.Fact
+	for _, nf := range s.Facts() {
+		fs = append(fs, nf.Fact)
+	}
+	return set, set.Gather(ctx, s.NodeName, fs)
 }
 
 // relocateOutput turns the script's stdout into progress (tar's listing of
