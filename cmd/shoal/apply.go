@@ -43,13 +43,8 @@ func (o *applyOptions) run(cmd *cobra.Command, g *globalOptions, args []string) 
 	ctx, cancel := context.WithCancel(cmd.Context())
 	defer cancel()
 	v := newViews(g)
-	cfg, err := loadConfig(g, v)
+	s, err := startSession(ctx, g, v)
 	if err != nil {
-		return exitError
-	}
-	s, err := openSession(ctx, g, cfg)
-	if err != nil {
-		fmt.Fprintln(g.stderr, "shoal:", err)
 		return exitError
 	}
 	defer s.close()

@@ -34,13 +34,8 @@ func newPlanCommand(g *globalOptions) *cobra.Command {
 func (o *planOptions) run(cmd *cobra.Command, g *globalOptions) int {
 	ctx := cmd.Context()
 	v := newViews(g)
-	cfg, err := loadConfig(g, v)
+	s, err := startSession(ctx, g, v)
 	if err != nil {
-		return exitError
-	}
-	s, err := openSession(ctx, g, cfg)
-	if err != nil {
-		fmt.Fprintln(g.stderr, "shoal:", err)
 		return exitError
 	}
 	defer s.close()

@@ -23,6 +23,20 @@ type session struct {
 	dialErrs map[string]error
 }
 
+// startSession loads the config and connects to its nodes; what went wrong
+// has been printed when it returns an error.
+func startSession(ctx context.Context, g *globalOptions, v *views) (*session, error) {
+	cfg, err := loadConfig(g, v)
+	if err != nil {
+		return nil, err
+	}
+	s, err := openSession(ctx, g, cfg)
+	if err != nil {
+		fmt.Fprintln(g.stderr, "shoal:", err)
+	}
+	return s, err
+}
+
 func openSession(ctx context.Context, g *globalOptions, cfg *hcl.Config) (*session, error) {
 	entries, err := cluster.Compile(cfg, g.targets)
 	if err != nil {
