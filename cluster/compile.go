@@ -148,6 +148,7 @@ func (c *compiler) site(site *hcl.Site, st *hcl.Storage) {
 				MountCheck: mountFSType(st.Type),
 				// shoal mounts it earlier in the same apply, unless someone else must
 				MountPlanned: st.Type != "mounted",
+				Replica:      n != site.Primary,
 				Merge:        site.OnConflict == "merge",
 			}})
 		}

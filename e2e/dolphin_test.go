@@ -37,10 +37,14 @@ func loadFixture(t *testing.T) *hcl.Site {
 // userData lists every file under each dynamic dir with its checksum, as
 // seen through path (a real dir before apply, the symlink after).
 func userData(t *testing.T, host string, site *hcl.Site) string {
+	return userDataAt(t, host, siteRoot, site)
+}
+
+func userDataAt(t *testing.T, host, root string, site *hcl.Site) string {
 	var b strings.Builder
 	for _, d := range site.DynamicDirs {
 		fmt.Fprintf(&b, "cd %s/ 2>/dev/null && echo '## %s' && find . -type f -exec sha256sum {} + | sort -k2\n",
-			shell.Quote(filepath.Join(siteRoot, d.Path)), d.Path)
+			shell.Quote(filepath.Join(root, d.Path)), d.Path)
 	}
 	return onHost(t, host, b.String())
 }

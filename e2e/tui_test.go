@@ -23,6 +23,9 @@ type tmuxSession struct {
 func startTmux(t *testing.T, width, height int, command string) *tmuxSession {
 	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("tmux is not installed: scripts/test.sh installs it")
+		}
 		t.Skip("tmux is not installed")
 	}
 	s := &tmuxSession{t: t, socket: fmt.Sprintf("shoal-e2e-%d", os.Getpid())}

@@ -30,6 +30,10 @@ type Relocate struct {
 	// MountPlanned says an earlier change of the same apply mounts the
 	// storage: Diff then plans as if it were mounted; Apply still checks.
 	MountPlanned bool
+	// Replica is a node that links to a folder the primary moves: the
+	// storage is shared, so a S.shoal-partial there is the primary's move
+	// under way, not this node's to finish.
+	Replica bool
 	// Merge is on_conflict = "merge": when L and S both hold data, copy
 	// what S lacks, overwrite nothing, keep differing files aside.
 	Merge bool

@@ -66,6 +66,9 @@ func (s *Relocate) classify(f relocateFacts) relocateDecision {
 			return s.conflict("%s links to %s, not to %s", L, f.local.Target, S)
 		}
 		switch {
+		case f.partial.Kind == facts.PathDir && s.Replica:
+			return relocateDecision{state: relocLinked, action: plan.NoOp,
+				reason: fmt.Sprintf("%s links to %s; the primary's move into it is still under way", s.Dir, S)}
 		case f.partial.Kind == facts.PathDir:
 			return s.conflict("%s links to %s but a partial copy %s is left over: check it and remove it", L, S, P)
 		case f.shared.Kind == facts.PathAbsent && f.old.Kind == facts.PathDir:
@@ -85,6 +88,13 @@ func (s *Relocate) classify(f relocateFacts) relocateDecision {
 		}
 		if sharedHasData && f.partial.Kind == facts.PathDir {
 			return s.conflict("%s holds data and a partial copy %s is left over: check it and remove it", S, P)
+		}
+		if s.Replica && f.partial.Kind == facts.PathDir {
+			if f.local.Empty() {
+				return relocateDecision{state: relocLink, action: plan.Create,
+					summary: fmt.Sprintf("replace empty %s with a link to %s (the primary is moving its data there)", s.Dir, S)}
+			}
+			return s.conflict("%s holds data while the primary's move into %s is still under way (%s): run again once it has finished", L, S, P)
 		}
 		if f.local.Empty() && f.partial.Kind == facts.PathAbsent {
 			if f.shared.Kind == facts.PathDir {
@@ -129,6 +139,9 @@ func (s *Relocate) classify(f relocateFacts) relocateDecision {
 		case f.old.Kind == facts.PathDir:
 			return s.conflict("%s holds the data of an interrupted move but %s is missing; is the storage mounted? "+
 				"Rename %s back to %s to start again", O, S, O, L)
+		case f.partial.Kind == facts.PathDir && s.Replica:
+			return relocateDecision{state: relocLink, action: plan.Create,
+				summary: fmt.Sprintf("link %s to %s (the primary is moving its data there)", s.Dir, S)}
 		case f.partial.Kind == facts.PathDir:
 			return s.conflict("%s holds a partial copy but %s and %s are gone: check it and remove it", P, L, O)
 		case f.shared.Kind == facts.PathDir:
