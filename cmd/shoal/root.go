@@ -33,7 +33,7 @@ type globalOptions struct {
 func execute(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.Writer) int {
 	g := &globalOptions{stdin: stdin, stdout: stdout, stderr: stderr}
 	root := newRootCommand(ctx, g)
-	root.SetArgs(args)
+	root.SetArgs(longSingleDash(args))
 	err := root.ExecuteContext(ctx)
 	var code exitCode
 	switch {
