@@ -1,0 +1,21 @@
+# replica.sh (after dirs.sh) MANIFEST — on a replica: fstab, a symlink for
+# every dynamic folder, empty cache folders, owners; then compare the tree
+# with the primary's MANIFEST and print "copy" if it needs the tree.
+set -eu
+
+fstab
+mkdir -p "$root"
+echo "$dynamic" | while read -r rel shared; do
+	src=$root/$rel
+	dst=$store/$shared
+	[ -L "$src" ] && continue
+	mkdir -p "${src%/*}"
+	[ -d "$src" ] && rmdir "$src"
+	ln -s "$dst" "$src"
+done
+for d in $caches; do
+	mkdir -p "$root/$d"
+	[ -n "$(ls -A "$root/$d")" ] && find "$root/$d" -mindepth 1 -delete
+	chown "$owner" "$root/$d"
+done
+[ "$(manifest)" = "$1" ] || echo copy
