@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestBadInput feeds shoal what operators get wrong: host keys, keys,
@@ -38,8 +40,8 @@ func testUnknownHostKey(t *testing.T) {
 
 	r := shoal(t, "-C", dir, "--known-hosts", empty, "plan")
 	expectRefusal(t, r, 1, "web1", "SHA256:", "--accept-new-host-keys")
-	if after := hostState(t); after != before {
-		t.Errorf("an unknown host key changed the hosts:\n%s", firstDiff(before, after))
+	if diff := cmp.Diff(before, hostState(t)); diff != "" {
+		t.Errorf("an unknown host key changed the hosts (-before +after):\n%s", diff)
 	}
 
 	accepted := filepath.Join(t.TempDir(), "known_hosts")
@@ -68,8 +70,8 @@ func testChangedHostKey(t *testing.T) {
 	if got := readFile(t, known); !strings.HasPrefix(got, forged) {
 		t.Errorf("a changed host key rewrote the known_hosts entry:\n%s", got)
 	}
-	if after := hostState(t); after != before {
-		t.Errorf("a changed host key changed the hosts:\n%s", firstDiff(before, after))
+	if diff := cmp.Diff(before, hostState(t)); diff != "" {
+		t.Errorf("a changed host key changed the hosts (-before +after):\n%s", diff)
 	}
 }
 
@@ -86,8 +88,8 @@ func testRefusedKey(t *testing.T) {
 
 	r := shoal(t, "-F", config, "-C", dir, "plan")
 	expectRefusal(t, r, 1, "web1", "authentication refused")
-	if after := hostState(t); after != before {
-		t.Errorf("a refused key changed the hosts:\n%s", firstDiff(before, after))
+	if diff := cmp.Diff(before, hostState(t)); diff != "" {
+		t.Errorf("a refused key changed the hosts (-before +after):\n%s", diff)
 	}
 }
 
@@ -115,8 +117,8 @@ site "probe" {
 	if !strings.Contains(r.stdout, "/var/www/probe/media") {
 		t.Errorf("web1's relocation of /var/www/probe/media is missing from the plan while web9 is down:\n%s", r.stdout)
 	}
-	if after := hostState(t); after != before {
-		t.Errorf("an unreachable node changed the hosts:\n%s", firstDiff(before, after))
+	if diff := cmp.Diff(before, hostState(t)); diff != "" {
+		t.Errorf("an unreachable node changed the hosts (-before +after):\n%s", diff)
 	}
 }
 
@@ -134,8 +136,8 @@ site "nowhere" {
 
 	r := shoal(t, "-C", dir, "apply", "--yes")
 	expectRefusal(t, r, 1, "web1", "/var/www/nowhere")
-	if after := hostState(t); after != before {
-		t.Errorf("a missing site root changed the hosts:\n%s", firstDiff(before, after))
+	if diff := cmp.Diff(before, hostState(t)); diff != "" {
+		t.Errorf("a missing site root changed the hosts (-before +after):\n%s", diff)
 	}
 }
 
@@ -166,8 +168,8 @@ site "clash" {
 	}
 	r = shoal(t, "-C", siteConfig(t, site("")), "apply", "--yes")
 	expectRefusal(t, r, 3, "web1", "conflict")
-	if after := hostState(t); after != before {
-		t.Errorf("a refused conflict changed the hosts:\n%s", firstDiff(before, after))
+	if diff := cmp.Diff(before, hostState(t)); diff != "" {
+		t.Errorf("a refused conflict changed the hosts (-before +after):\n%s", diff)
 	}
 	if got := onHost(t, "web1", both); got != "uploaded on web1\nalready on the storage\n" {
 		t.Errorf("after the refusal the two files read %q", got)
@@ -194,8 +196,8 @@ func testStalePlan(t *testing.T) {
 
 	r := shoal(t, "-C", dir, "apply", saved)
 	expectRefusal(t, r, 3, "web1", "hosts changed")
-	if after := hostState(t); after != before {
-		t.Errorf("a stale plan changed the hosts:\n%s", firstDiff(before, after))
+	if diff := cmp.Diff(before, hostState(t)); diff != "" {
+		t.Errorf("a stale plan changed the hosts (-before +after):\n%s", diff)
 	}
 }
 
@@ -209,8 +211,8 @@ func testLockHeld(t *testing.T) {
 
 	r := shoal(t, "-C", dir, "apply", "--yes")
 	expectRefusal(t, r, 3, "web1", holder, "--force-unlock")
-	if after := hostState(t); after != before {
-		t.Errorf("a held lock did not stop the apply:\n%s", firstDiff(before, after))
+	if diff := cmp.Diff(before, hostState(t)); diff != "" {
+		t.Errorf("a held lock did not stop the apply (-before +after):\n%s", diff)
 	}
 
 	r = shoal(t, "-C", dir, "apply", "--yes", "--force-unlock")
