@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-
-	"github.com/shoal-sh/shoal/shell"
 )
 
 // Fact is one thing to learn about a node.
@@ -34,23 +32,6 @@ type Source interface {
 }
 
 const marker = "@@shoal-fact"
-
-// Script joins facts into one script that prints each fact's output
-// between markers, so one session answers them all.
-func Script(fs []Fact) string {
-	var b strings.Builder
-	b.WriteString("export LC_ALL=C\n")
-	seen := map[string]bool{}
-	for _, f := range fs {
-		if seen[f.Key()] {
-			continue
-		}
-		seen[f.Key()] = true
-		fmt.Fprintf(&b, "printf '\\n%s begin %%s\\n' %s\n(\n%s\n)\nprintf '\\n%s end %%s\\n' $?\n",
-			marker, shell.Quote(f.Key()), f.Command(), marker)
-	}
-	return b.String()
-}
 
 // Parse splits the output of Script back into sections keyed by fact key;
 // each section's Output is exactly what the command printed.
