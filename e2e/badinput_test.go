@@ -343,19 +343,22 @@ site "mounter" {
 	}
 }
 
-// hostState is what the bad-input cases may not change on the web nodes:
-// every site root's listing, the storage as web1 sees it, fstab and locks.
+// hostState is what the bad-input cases may not change: every web node's
+// site roots, whether the storage is in its mount table (read from the
+// kernel: a stat could catch sshfs reconnecting), fstab and lock, and the
+// storage itself, read on the file server.
 func hostState(t *testing.T) string {
 	t.Helper()
 	var b strings.Builder
 	script := `cd /var/www 2>/dev/null && find . -path ./dolphin -prune -o -printf '%y %m %s %p %l\n' | sort
 find /var/www/dolphin -maxdepth 1 -printf '%y %p %l\n' 2>/dev/null | sort
-if mountpoint -q /mnt/nas; then find /mnt/nas -path /mnt/nas/community -prune -o -printf '%y %s %p\n' | sort; fi
+grep -c ' /mnt/nas ' /proc/mounts || true
 sha256sum /etc/fstab
 ls -d /run/shoal.lock 2>/dev/null || true`
 	for _, h := range webHosts {
 		b.WriteString("## " + h + "\n" + onHost(t, h, script))
 	}
+	b.WriteString("## storage\n" + onHost(t, "files", `find /srv/nas -path /srv/nas/community -prune -o -printf '%y %s %p\n' | sort`))
 	return b.String()
 }
 
