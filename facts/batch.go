@@ -2,6 +2,7 @@ package facts
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/shoal-sh/shoal/shell"
@@ -20,6 +21,10 @@ type Batcher interface {
 	// and each fact's output and status exactly as its Command would.
 	BatchCommand(fs []Fact) string
 }
+
+// maxBatch bounds the facts one BatchCommand answers: their paths become
+// find's arguments and awk's environment, which share the node's ARG_MAX.
+const maxBatch = 500
 
 // Script joins facts into one script that prints each fact's output
 // between markers, so one session answers them all. Facts that are
@@ -46,13 +51,14 @@ func Script(fs []Fact) string {
 		writeSingle(&b, f)
 	}
 	for _, k := range kinds {
-		batch := batches[k]
-		if len(batch) == 1 {
-			writeSingle(&b, batch[0])
-			continue
+		for batch := range slices.Chunk(batches[k], maxBatch) {
+			if len(batch) == 1 {
+				writeSingle(&b, batch[0])
+				continue
+			}
+			b.WriteString(batch[0].(Batcher).BatchCommand(batch))
+			b.WriteString("\n")
 		}
-		b.WriteString(batch[0].(Batcher).BatchCommand(batch))
-		b.WriteString("\n")
 	}
 	return b.String()
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -101,4 +102,30 @@ func gatherLocally(t *testing.T, script string) map[string]Section {
 	sections, err := Parse(out.Bytes())
 	must(t, err)
 	return sections
+}
+
+func TestBatchesAreChunked(t *testing.T) {
+	dir := t.TempDir()
+	var fs []Fact
+	for i := range 2*maxBatch + 1 {
+		fs = append(fs, Path{Path: filepath.Join(dir, strconv.Itoa(i)), Shallow: true})
+	}
+	must(t, os.Mkdir(filepath.Join(dir, "7"), 0o755))
+	script := Script(fs)
+	if n := strings.Count(script, "\n(\n"); n != 1 {
+		t.Errorf("%d facts run alone, want 1 (the last chunk's only fact)", n)
+	}
+	if n := strings.Count(script, "{ find "); n != 2 {
+		t.Errorf("%d batch commands, want 2", n)
+	}
+	got := gatherLocally(t, script)
+	for i, f := range fs {
+		want := "absent\n"
+		if i == 7 {
+			want = "dir"
+		}
+		if !strings.HasPrefix(got[f.Key()].Output, want) {
+			t.Errorf("%s: %q, want it to start with %q", f.Key(), got[f.Key()].Output, want)
+		}
+	}
 }

@@ -2,7 +2,10 @@
 // plus a parser returning a typed value (PathInfo, MountInfo, FileContent,
 // UserIDs, TreeDigest, …); "absent" is a value, distinct from "present but
 // of the wrong kind". The facts a plan needs from one node are joined into
-// one script and gathered in one round trip (Gather); Set caches them and
+// one script and gathered in one round trip (Gather); facts of one kind
+// that are Batchers (Path, Ownership) are answered by one command for the
+// kind, so a node's hundreds of facts cost a few forks, not a few each,
+// with output identical to their own commands. Set caches them and
 // fetches a missed fact lazily, so a step that needs more detail (a tree
 // manifest when digests differ) costs a second round trip only then.
 //
