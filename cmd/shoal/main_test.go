@@ -55,7 +55,7 @@ func TestCommandsWithoutNetwork(t *testing.T) {
 		noStdout bool
 	}{
 		{name: "valid", files: map[string]string{"c.hcl": goodConfig}, args: []string{"validate"},
-			stdout: "The configuration is valid: 2 nodes, 1 storage, 1 sites."},
+			stdout: "The configuration is valid: 2 nodes, 1 storage, 1 site."},
 		{name: "syntax error names file and line", files: map[string]string{"c.hcl": "node \"web1\" {\n  host = \n}\n"},
 			args: []string{"validate"}, code: 1, stderr: "c.hcl:2"},
 		{name: "escaping dynamic dir", files: map[string]string{"c.hcl": strings.Replace(goodConfig, `storage = "nas"`,

@@ -19,9 +19,18 @@ func newValidateCommand(g *globalOptions) *cobra.Command {
 				return err
 			}
 			if !g.json {
-				fmt.Fprintf(g.stdout, "The configuration is valid: %d nodes, %d storage, %d sites.\n", len(cfg.Nodes), len(cfg.Storages), len(cfg.Sites))
+				fmt.Fprintf(g.stdout, "The configuration is valid: %s, %s, %s.\n",
+					count(len(cfg.Nodes), "node"), count(len(cfg.Storages), "storage"), count(len(cfg.Sites), "site"))
 			}
 			return nil
 		},
 	}
+}
+
+// count says "1 node" or "3 nodes".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
