@@ -29,8 +29,8 @@ type Perms struct {
 }
 
 var (
-	_ Step    = (*Perms)(nil)
-	_ Applier = (*Perms)(nil)
+	_ Step     = (*Perms)(nil)
+	_ Scripter = (*Perms)(nil)
 )
 
 func (s *Perms) Kind() string   { return "perms" }
@@ -108,8 +108,22 @@ func (s *Perms) Diff(ctx context.Context, src facts.Source) (*plan.Change, error
 // themselves, never what they point to). On the primary, "$d/" enters the
 // folder's own link to the storage and nothing further.
 func (s *Perms) Apply(ctx context.Context, h transport.Host, c *plan.Change, r Reporter) error {
-	if err := s.validate(); err != nil {
-		return err
+	script := s.ApplyScript(c)
+	if script == "" {
+		return s.validate()
+	}
+	if err := h.Run(ctx, transport.Command{Script: script}); err != nil {
+		return fmt.Errorf("setting permissions of %s on %s: %w", s.folder(), s.NodeName, err)
+	}
+	return nil
+}
+
+// ApplyScript sets owner, group (and directory modes) without following
+// symlinks; a folder that became a symlink is left alone unless
+// OnlyTarget says the storage behind it is this node's to manage.
+func (s *Perms) ApplyScript(*plan.Change) string {
+	if s.validate() != nil {
+		return ""
 	}
 	top := `"$d"`
 	if s.OnlyTarget {
@@ -124,10 +138,7 @@ chown -R -P -h -- ` + shell.Quote(s.Owner+":"+s.Group) + ` ` + top + `
 	if s.Mode != "" {
 		script += `find ` + top + ` -type d ! -perm ` + shell.Quote(s.Mode) + ` -exec chmod ` + shell.Quote(s.Mode) + ` {} +` + "\n"
 	}
-	if err := h.Run(ctx, transport.Command{Script: script}); err != nil {
-		return fmt.Errorf("setting permissions of %s on %s: %w", s.folder(), s.NodeName, err)
-	}
-	return nil
+	return script
 }
 
 func withMode(mode string) string {

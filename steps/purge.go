@@ -24,8 +24,8 @@ type Purge struct {
 }
 
 var (
-	_ Step    = (*Purge)(nil)
-	_ Applier = (*Purge)(nil)
+	_ Step     = (*Purge)(nil)
+	_ Scripter = (*Purge)(nil)
 )
 
 func (s *Purge) Kind() string      { return "purge" }
@@ -63,14 +63,28 @@ func (s *Purge) Diff(ctx context.Context, src facts.Source) (*plan.Change, error
 // Apply creates the folder or deletes what is in it, after proving the
 // folder is reached from the site root without a symlink.
 func (s *Purge) Apply(ctx context.Context, h transport.Host, c *plan.Change, r Reporter) error {
-	if err := checkSiteFolder(s.NodeName, s.Root, s.Dir); err != nil {
-		return err
+	script := s.ApplyScript(c)
+	if script == "" {
+		return checkSiteFolder(s.NodeName, s.Root, s.Dir)
+	}
+	if err := h.Run(ctx, transport.Command{Script: script}); err != nil {
+		return fmt.Errorf("purging %s on %s: %w", s.folder(), s.NodeName, err)
+	}
+	r.Progress(c.Total)
+	return nil
+}
+
+// ApplyScript empties the folder (making it if absent), checking first, on
+// the node, that it is a real folder inside the site root.
+func (s *Purge) ApplyScript(c *plan.Change) string {
+	if checkSiteFolder(s.NodeName, s.Root, s.Dir) != nil {
+		return ""
 	}
 	chown := ""
 	if s.Owner != "" {
 		chown = `chown -- ` + shell.Quote(s.Owner) + ` "$d"`
 	}
-	script := `set -e
+	return `set -e
 d=` + shell.Quote(s.folder()) + `
 if [ -L "$d" ]; then echo "$d is a symlink: not purging through it" >&2; exit 1; fi
 if [ ! -e "$d" ]; then
@@ -83,11 +97,6 @@ want=$(cd -P -- ` + shell.Quote(s.Root) + ` && pwd -P)/` + shell.Quote(path.Clea
 [ "$real" = "$want" ] || { echo "$d leads to $real through a symlink: not purging" >&2; exit 1; }
 find "$real" -mindepth 1 -delete
 `
-	if err := h.Run(ctx, transport.Command{Script: script}); err != nil {
-		return fmt.Errorf("purging %s on %s: %w", s.folder(), s.NodeName, err)
-	}
-	r.Progress(c.Total)
-	return nil
 }
 
 // checkSiteFolder refuses folders that are not inside the site root.

@@ -45,8 +45,8 @@ type Relocate struct {
 }
 
 var (
-	_ Step    = (*Relocate)(nil)
-	_ Applier = (*Relocate)(nil)
+	_ Step     = (*Relocate)(nil)
+	_ Scripter = (*Relocate)(nil)
 )
 
 func (s *Relocate) Kind() string { return "relocate" }

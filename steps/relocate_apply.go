@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/shoal-sh/shoal/facts"
@@ -59,6 +60,28 @@ func (s *Relocate) Apply(ctx context.Context, h transport.Host, c *plan.Change, 
 }
 
 // observe reads the node afresh, every fact of the step in one round trip.
+// ApplyScript carries out a planned link (the data is on the storage
+// already, or there is none) in one script that first proves the storage
+// is mounted; a link already in place passes. Moving data goes through
+// Apply, which reads the node first and reports progress.
+func (s *Relocate) ApplyScript(c *plan.Change) string {
+	if s.validate() != nil {
+		return ""
+	}
+	var state relocateState
+	switch c.Params["state"] {
+	case relocLink.String():
+		state = relocLink
+	case relocCreateLink.String():
+		state = relocCreateLink
+	default:
+		return ""
+	}
+	linked := `if [ -L "$L" ] && [ "$(readlink -- "$L")" = "$S" ] && [ -d "$S" ]; then exit 0; fi` + "\n"
+	script := s.scriptChecking(state, time.Now().UTC().Format("20060102-150405"), true)
+	return strings.Replace(script, "shoal_inside_storage\n", linked+"shoal_inside_storage\n", 1)
+}
+
 func (s *Relocate) observe(ctx context.Context, h transport.Host) (facts.Source, error) {
 	if s.Observe != nil {
 		return s.Observe(h), nil

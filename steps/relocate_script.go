@@ -110,13 +110,38 @@ ln -sT -- "$S" "$L"
 // script is the shell that moves state forward; stamp names the folder
 // that keeps files a merge could not place.
 func (s *Relocate) script(state relocateState, stamp string) string {
+	return s.scriptChecking(state, stamp, false)
+}
+
+// relocateMountCheck proves on the node that the storage is mounted, and
+// of the expected kind ($MC: a prefix of its fstype or source), before
+// anything is made under it; for scripts that run without Apply's read.
+const relocateMountCheck = `shoal_mounted() {
+	m=$(findmnt -n -o FSTYPE,SOURCE --mountpoint "$M" 2>/dev/null) || m=
+	[ -n "$m" ] || { echo "storage $M is not mounted: refusing to link to a local folder" >&2; exit 1; }
+	fs=${m%% *}
+	src=${m#* }
+	src=${src#"${src%%[! ]*}"}
+	case "$fs" in "$MC"*) return ;; esac
+	case "$src" in "$MC"*) return ;; esac
+	echo "storage $M is $fs from $src, not $MC" >&2
+	exit 1
+}
+shoal_mounted
+`
+
+func (s *Relocate) scriptChecking(state relocateState, stamp string, checkMount bool) string {
 	var b strings.Builder
 	b.WriteString(relocatePrelude)
 	for _, v := range [][2]string{
 		{"L", s.local()}, {"S", s.Shared}, {"O", s.old()}, {"P", s.partial()},
 		{"SP", path.Dir(s.Shared)}, {"M", s.Mount}, {"C", s.local() + ".shoal-conflicts-" + stamp},
+		{"MC", s.MountCheck},
 	} {
 		b.WriteString(v[0] + "=" + shell.Quote(v[1]) + "\n")
+	}
+	if checkMount {
+		b.WriteString(relocateMountCheck)
 	}
 	b.WriteString("shoal_inside_storage\n")
 	switch state {

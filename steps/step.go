@@ -29,6 +29,17 @@ type Applier interface {
 	Apply(ctx context.Context, h transport.Host, c *plan.Change, r Reporter) error
 }
 
+// Scripter is an Applier whose change, at least in some states, is carried
+// out by one script that checks on the node everything it relies on and
+// reads nothing beforehand; a node's ready Scripter changes can then share
+// one session instead of one each.
+type Scripter interface {
+	Applier
+	// ApplyScript returns the script that carries out c, or "" when c
+	// needs Apply (progress to report, facts to read first, bad input).
+	ApplyScript(c *plan.Change) string
+}
+
 // BatchApplier is a Step whose changes on several nodes run as one
 // operation (replicate: read the primary once, stream to every replica).
 // Every change of the batch has Change.Batch set to the same key.

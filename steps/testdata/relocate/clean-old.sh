@@ -43,6 +43,7 @@ P=/mnt/nas/community/media.shoal-partial
 SP=/mnt/nas/community
 M=/mnt/nas
 C='/var/www/it'\''s dolphin/media.shoal-conflicts-20260101-000000'
+MC=''
 shoal_inside_storage
 shoal_verify "$O" "$L"
 rm -rf -- "$O"

@@ -43,6 +43,7 @@ P=/mnt/nas/community/media.shoal-partial
 SP=/mnt/nas/community
 M=/mnt/nas
 C='/var/www/it'\''s dolphin/media.shoal-conflicts-20260101-000000'
+MC=''
 shoal_inside_storage
 tar -C "$L" --numeric-owner --format=posix -cf - . | tar -C "$S" --numeric-owner --skip-old-files -xpf - 2>&1 ||
 	echo "tar could not keep every owner, mode or time in $S; only what compares equal leaves $L"
