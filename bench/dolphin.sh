@@ -9,8 +9,10 @@
 # repeat the no-change check with hyperfine; `shoal lab down`. shoal's
 # runs are `apply --yes`, `plan`, `apply --yes`; the hand-written
 # script's are bench/handwritten/run.sh three times (it has no plan: its
-# no-change run is the check). After the hand-written runs, shoal must
-# find nothing to change, which proves both did the same job.
+# no-change run is the check). When ansible-playbook is installed
+# (apt-get install ansible-core), bench/ansible/run.sh runs twice, first
+# and no-change, on a lab of its own. After the other tools' runs, shoal
+# must find nothing to change, which proves they all did the same job.
 #
 # SSH connections are counted on the lab side: every lab host's sshd logs
 # "Accepted publickey ... from <bridge address>" to <labdir>/hosts/<host>.log
@@ -107,9 +109,21 @@ lab_down() {
 # repeat SIZE TOOL CMD: hyperfine's mean ± stddev of the no-change check.
 repeat() {
 	local size=$1 tool=$2
-	hyperfine --runs "$runs" --warmup 1 --style none --export-csv "$work/hf.csv" "$3" >/dev/null
+	hyperfine --runs "$runs" --warmup 1 --style none --export-csv "$work/hf.csv" "$3" >/dev/null 2>"$work/hf.err" || {
+		cat "$work/hf.err" >&2
+		exit 1
+	}
 	record "$size" "$tool" "repeat" "$(awk -F, 'NR == 2 { printf "%.0f ± %.0f", $2 * 1000, $3 * 1000 }' "$work/hf.csv")"
 	printf '  %-16s %s ms (hyperfine, %d runs)\n' "no-change x$runs" "$(awk -F, 'NR == 2 { printf "%.0f ± %.0f", $2 * 1000, $3 * 1000 }' "$work/hf.csv")" "$runs"
+}
+
+# check: after another tool's runs, shoal must find nothing to change.
+check() {
+	if "$shoal" -C "$cfg" plan --detailed-exitcode >"$work/check.log" 2>&1; then
+		echo "  shoal plan afterwards: no changes (the same end state as shoal's)"
+	else
+		echo "  shoal plan afterwards found changes:" && cat "$work/check.log"
+	fi
 }
 
 for n in "${sizes[@]}"; do
@@ -131,23 +145,32 @@ for n in "${sizes[@]}"; do
 	timed "$n" handwritten no-change bench/handwritten/run.sh "$lab/ssh_config" "$n"
 	timed "$n" handwritten no-op bench/handwritten/run.sh "$lab/ssh_config" "$n"
 	repeat "$n" handwritten "$repo/bench/handwritten/run.sh $lab/ssh_config $n"
-	if "$shoal" -C "$cfg" plan --detailed-exitcode >"$work/check.log" 2>&1; then
-		echo "  shoal plan after the hand-written job: no changes (same end state)"
-	else
-		echo "  shoal plan after the hand-written job found changes:" && cat "$work/check.log"
-	fi
+	check
 	lab_down
+
+	if command -v ansible-playbook >/dev/null; then
+		# One run each: a no-change run takes a minute, too long to repeat.
+		echo "== ansible, $n web nodes"
+		lab_up "$n" ansible
+		timed "$n" ansible first bench/ansible/run.sh "$lab/ssh_config" "$n"
+		timed "$n" ansible no-change bench/ansible/run.sh "$lab/ssh_config" "$n"
+		check
+		lab_down
+	fi
 done
 
-value() { awk -F'\t' -v s="$1" -v t="$2" -v m="$3" '$1 == s && $2 == t && $3 == m { print $4 }' "$results"; }
+value() {
+	awk -F'\t' -v s="$1" -v t="$2" -v m="$3" '$1 == s && $2 == t && $3 == m { v = $4 } END { print (v == "" ? "-" : v) }' "$results"
+}
 
 echo
 echo "$(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r), load after: $(load)"
-echo "| N | tool | lab up | first run | no-change | no-op rerun | no-change x$runs (hyperfine) | SSH first / no-change |"
+echo "| N | tool | lab up (ms) | first run (ms) | no-change (ms) | no-op rerun (ms) | no-change x$runs, hyperfine (ms) | SSH sessions: first / no-change |"
 echo "|---|---|---|---|---|---|---|---|"
 for n in "${sizes[@]}"; do
-	for tool in shoal handwritten; do
-		printf '| %s | %s | %s ms | %s ms | %s ms | %s ms | %s ms | %s / %s |\n' "$n" "$tool" \
+	for tool in shoal handwritten ansible; do
+		[[ $(value "$n" $tool lab-up) != - ]] || continue
+		printf '| %s | %s | %s | %s | %s | %s | %s | %s / %s |\n' "$n" "$tool" \
 			"$(value "$n" $tool lab-up)" "$(value "$n" $tool first)" "$(value "$n" $tool no-change)" \
 			"$(value "$n" $tool no-op)" "$(value "$n" $tool repeat)" \
 			"$(value "$n" $tool first-ssh)" "$(value "$n" $tool no-change-ssh)"
