@@ -83,7 +83,8 @@ func TestPlanApplyOverSSH(t *testing.T) {
 		t.Fatalf("first plan: changes %v, conflicts %d; want changes and no conflicts", first.HasChanges(), len(first.Conflicts()))
 	}
 
-	summary := plan.Execute(ctx, first, cluster.Runner(entries, hosts), quietHook{}, plan.ExecOptions{Parallel: 4})
+	run, combine := cluster.Runner(entries, hosts)
+	summary := plan.Execute(ctx, first, run, quietHook{}, plan.ExecOptions{Parallel: 4, Combine: combine})
 	if summary.Failed > 0 || summary.Skipped > 0 {
 		t.Fatalf("apply: %+v", summary)
 	}

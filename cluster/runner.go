@@ -10,8 +10,9 @@ import (
 	"github.com/shoal-sh/shoal/transport"
 )
 
-// Runner carries out a plan's changes through the steps that made them.
-func Runner(entries []Entry, hosts map[string]transport.Host) plan.Runner {
+// Runner carries out a plan's changes through the steps that made them,
+// and says which changes may share a session (for plan.ExecOptions.Combine).
+func Runner(entries []Entry, hosts map[string]transport.Host) (run plan.Runner, combine func(*plan.Change) bool) {
 	byID := map[string]steps.Step{}
 	for _, e := range entries {
 		byID[e.Step.ID()] = e.Step
@@ -24,6 +25,9 @@ func Runner(entries []Entry, hosts map[string]transport.Host) plan.Runner {
 				errs[i] = fmt.Errorf("no step %s in this configuration (was the plan made from another?)", c.ID)
 			}
 			return errs
+		}
+		if len(cs) > 1 && cs[0].Batch == "" {
+			return runScripts(ctx, byID, hosts, cs, report)
 		}
 		if len(cs) > 1 || cs[0].Batch != "" {
 			b, ok := step.(steps.BatchApplier)
@@ -50,7 +54,27 @@ func Runner(entries []Entry, hosts map[string]transport.Host) plan.Runner {
 		}
 		errs[0] = a.Apply(ctx, h, cs[0], report(cs[0]))
 		return errs
+	}, combinable(byID)
+}
+
+// runScripts runs a combined unit: changes of one node whose steps are
+// Scripters, in one session.
+func runScripts(ctx context.Context, byID map[string]steps.Step, hosts map[string]transport.Host, cs []*plan.Change, report func(*plan.Change) plan.Reporter) []error {
+	h, ok := hosts[cs[0].Node]
+	if !ok {
+		return fill(make([]error, len(cs)), fmt.Errorf("no connection to %s", cs[0].Node))
 	}
+	scripts := make([]string, len(cs))
+	for i, c := range cs {
+		s, ok := byID[c.ID].(steps.Scripter)
+		if ok {
+			scripts[i] = s.ApplyScript(c)
+		}
+		if scripts[i] == "" || c.Node != h.Name() {
+			return fill(make([]error, len(cs)), fmt.Errorf("%s cannot share a session with the others", c.ID))
+		}
+	}
+	return runCombined(ctx, h, scripts, cs, report)
 }
 
 func fill(errs []error, err error) []error {

@@ -20,6 +20,10 @@ type ExecOptions struct {
 	PerNode  int             // changes running at once on one node; <1 means DefaultPerNode
 	FailFast bool            // after the first failure start nothing new
 	Stop     <-chan struct{} // closed: start nothing new, let running units finish
+	// Combine says which changes may run together: a node's ready changes
+	// it accepts are handed to the Runner as one unit (one session of
+	// scripts instead of one each). Nil combines nothing.
+	Combine func(*Change) bool
 }
 
 // DefaultPerNode bounds the changes running at once on one node: enough to
@@ -110,16 +114,39 @@ func (e *execution) run(ctx context.Context) Summary {
 	for len(pending) > 0 || running > 0 {
 		e.checkStop(ctx)
 		var still []*unit
+		combined := map[string]*unit{} // node → its ready combinable changes, run as one unit
+		var combinedOrder []string
 		for _, u := range pending {
 			e.pruneBlocked(u)
 			switch {
 			case len(u.changes) == 0:
-			case !e.ready(u) || e.stopped || !e.roomFor(u):
+			case !e.ready(u) || e.stopped:
+				still = append(still, u)
+			case e.combinable(u):
+				n := u.nodes[0]
+				if m, ok := combined[n]; ok {
+					m.changes = append(m.changes, u.changes...)
+					continue
+				}
+				combined[n] = &unit{changes: append([]*Change(nil), u.changes...), nodes: u.nodes}
+				combinedOrder = append(combinedOrder, n)
+			case !e.roomFor(u):
 				still = append(still, u)
 			default:
 				running++
 				e.start(ctx, u, done)
 			}
+		}
+		for _, n := range combinedOrder {
+			m := combined[n]
+			if !e.roomFor(m) {
+				for _, c := range m.changes { // back to single units, for the next round
+					still = append(still, &unit{changes: []*Change{c}, nodes: []string{n}})
+				}
+				continue
+			}
+			running++
+			e.start(ctx, m, done)
 		}
 		pending = still
 		if e.stopped && running == 0 {
@@ -212,6 +239,11 @@ func (e *execution) ready(u *unit) bool {
 		}
 	}
 	return true
+}
+
+// combinable: a single change, not part of a batch, that Combine accepts.
+func (e *execution) combinable(u *unit) bool {
+	return e.opts.Combine != nil && len(u.changes) == 1 && u.changes[0].Batch == "" && e.opts.Combine(u.changes[0])
 }
 
 // roomFor says whether u can start: each of its nodes has a free slot,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -213,5 +214,38 @@ func TestExecuteBoundsChangesPerNodeAndBusyNodes(t *testing.T) {
 	Execute(context.Background(), wide, runnerFailing(nil, &peak), rec, ExecOptions{Parallel: 2})
 	if rec.done["c/r"] != "ok" {
 		t.Errorf("a batch wider than Parallel must still run: %v", rec.done)
+	}
+}
+
+func TestExecuteCombinesANodesReadyChanges(t *testing.T) {
+	p := &Plan{Changes: []*Change{
+		{ID: "a/link1", Node: "a", Kind: "link", Action: Create},
+		{ID: "a/link2", Node: "a", Kind: "link", Action: Create},
+		{ID: "a/move", Node: "a", Kind: "move", Action: Create},
+		{ID: "b/link1", Node: "b", Kind: "link", Action: Create},
+		{ID: "a/link3", Node: "a", Kind: "link", Action: Create, After: []string{"a/link1", "a/link2", "a/move"}},
+	}}
+	var mu sync.Mutex
+	var units []string
+	run := func(_ context.Context, cs []*Change, _ func(*Change) Reporter) []error {
+		var ids []string
+		for _, c := range cs {
+			ids = append(ids, c.ID)
+		}
+		sort.Strings(ids)
+		mu.Lock()
+		units = append(units, strings.Join(ids, "+"))
+		mu.Unlock()
+		return make([]error, len(cs))
+	}
+	rec := newRecorder()
+	Execute(context.Background(), p, run, rec, ExecOptions{Parallel: 4, Combine: func(c *Change) bool { return c.Kind == "link" }})
+	sort.Strings(units)
+	want := []string{"a/link1+a/link2", "a/link3", "a/move", "b/link1"}
+	if d := cmp.Diff(want, units); d != "" {
+		t.Errorf("units (-want +got):\n%s", d)
+	}
+	if len(rec.done) != 5 {
+		t.Errorf("every change reported once: %v", rec.done)
 	}
 }

@@ -90,9 +90,9 @@ func (o *applyOptions) run(cmd *cobra.Command, g *globalOptions, args []string) 
 	}
 	defer unlock()
 
-	runner := cluster.Runner(s.entries, s.hosts)
+	runner, combine := cluster.Runner(s.entries, s.hosts)
 	execute := func(ctx context.Context, hook plan.Hook, stop <-chan struct{}) plan.Summary {
-		return plan.Execute(ctx, p, runner, hook, plan.ExecOptions{Parallel: g.parallel, FailFast: o.failFast, Stop: stop})
+		return plan.Execute(ctx, p, runner, hook, plan.ExecOptions{Parallel: g.parallel, FailFast: o.failFast, Stop: stop, Combine: combine})
 	}
 
 	var summary plan.Summary
