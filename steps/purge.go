@@ -92,8 +92,12 @@ if [ ! -e "$d" ]; then
 	` + chown + `
 fi
 [ -d "$d" ] || { echo "$d is not a folder" >&2; exit 1; }
-real=$(cd -P -- "$d" && pwd -P)
-want=$(cd -P -- ` + shell.Quote(s.Root) + ` && pwd -P)/` + shell.Quote(path.Clean(s.Dir)) + `
+here=$PWD
+cd -P -- "$d"
+real=$PWD
+cd -P -- ` + shell.Quote(s.Root) + `
+want=$PWD/` + shell.Quote(path.Clean(s.Dir)) + `
+cd -- "$here"
 [ "$real" = "$want" ] || { echo "$d leads to $real through a symlink: not purging" >&2; exit 1; }
 find "$real" -mindepth 1 -delete
 `

@@ -77,7 +77,7 @@ func (s *Relocate) ApplyScript(c *plan.Change) string {
 	default:
 		return ""
 	}
-	linked := `if [ -L "$L" ] && [ "$(readlink -- "$L")" = "$S" ] && [ -d "$S" ]; then exit 0; fi` + "\n"
+	linked := `if [ -L "$L" ] && [ -d "$S" ] && [ "$L" -ef "$S" ]; then exit 0; fi` + "\n"
 	script := s.scriptChecking(state, time.Now().UTC().Format("20060102-150405"), true)
 	return strings.Replace(script, "shoal_inside_storage\n", linked+"shoal_inside_storage\n", 1)
 }

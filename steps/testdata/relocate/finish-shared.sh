@@ -7,9 +7,15 @@ shoal_manifest() (
 		find . -type f -exec sha256sum -- {} + | tr '\n' '\0'
 	} | LC_ALL=C sort -z
 )
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+# shoal_tmp makes the scratch folder on first use: a plain link needs none.
+shoal_tmp() {
+	if [ -z "${T:-}" ]; then
+		T=$(mktemp -d)
+		trap 'rm -rf "$T"' EXIT
+	fi
+}
 shoal_verify() {
+	shoal_tmp
 	echo "verifying $2 against $1"
 	shoal_manifest "$1" >"$T/a" &
 	shoal_manifest "$2" >"$T/b"
@@ -28,8 +34,14 @@ shoal_contains() {
 # the storage through a symlink.
 shoal_inside_storage() {
 	mkdir -p -- "$SP"
-	case "$(cd -P -- "$SP" && pwd -P)/" in
-	"$(cd -P -- "$M" && pwd -P)"/*) ;;
+	here=$PWD
+	cd -P -- "$SP"
+	sp=$PWD
+	cd -P -- "$M"
+	m=$PWD
+	cd -- "$here"
+	case "$sp/" in
+	"$m"/*) ;;
 	*) echo "$SP leads out of the storage $M through a symlink" >&2; exit 1 ;;
 	esac
 }
