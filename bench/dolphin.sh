@@ -24,6 +24,7 @@
 #
 #   sudo bench/dolphin.sh          # N = 3 and 10
 #   sudo RUNS=10 bench/dolphin.sh 3
+#   sudo ANSIBLE=no bench/dolphin.sh    # skip Ansible even when installed
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -148,7 +149,7 @@ for n in "${sizes[@]}"; do
 	check
 	lab_down
 
-	if command -v ansible-playbook >/dev/null; then
+	if [[ ${ANSIBLE:-yes} != no ]] && command -v ansible-playbook >/dev/null; then
 		# One run each: a no-change run takes a minute, too long to repeat.
 		echo "== ansible, $n web nodes"
 		lab_up "$n" ansible
