@@ -1,3 +1,4 @@
+# shellcheck shell=sh disable=SC2034 # used by primary.sh and replica.sh, sent after this file
 # dirs.sh — what the Dolphin job knows about the site, written out by hand
 # as an operator would after reading recipes/dolphin.hcl and the fixture's
 # cluster.hcl. run.sh prepends it to primary.sh and replica.sh, so each

@@ -1,3 +1,4 @@
+# shellcheck shell=sh disable=SC2154 # the variables come from dirs.sh, sent ahead of this file
 # primary.sh (after dirs.sh) — on the primary: fstab, then move each dynamic
 # folder to the storage and leave a symlink (mv + ln -s), then print the
 # tree's manifest for the replicas to compare with. With "tar" as $1, it
