@@ -1,6 +1,6 @@
 # shellcheck shell=sh disable=SC2154 # the variables come from dirs.sh, sent ahead of this file
 # replica.sh (after dirs.sh) MANIFEST — on a replica: fstab, a symlink for
-# every dynamic folder, empty cache folders, owners; then compare the tree
+# every dynamic folder, empty cache folders owned by the site owner; then compare the tree
 # with the primary's MANIFEST and print "copy" if it needs the tree.
 set -eu
 
