@@ -81,7 +81,7 @@ func newModel(ctx context.Context, p *plan.Plan, exec Executor, o Options, out i
 		review:  viewport.New(80, 20),
 		log:     viewport.New(80, 20),
 		help:    help.New(),
-		spinner: spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(s.warn)),
+		spinner: spinner.New(spinner.WithSpinner(calmSpinner), spinner.WithStyle(s.warn)),
 		bar: progress.New(progress.WithoutPercentage(), progress.WithSolidFill("2"),
 			progress.WithFillCharacters('━', '─'), progress.WithColorProfile(profile)),
 		byName: map[string]*nodeRow{},

@@ -30,6 +30,9 @@ type Result struct {
 // ends it interrupts them.
 type Executor func(ctx context.Context, hook plan.Hook, stop <-chan struct{}) plan.Summary
 
+// maxFPS caps redraws: the screen changes ~15 times a second at most.
+const maxFPS = 20
+
 // Run shows p for review; on y/Enter it runs exec and shows the apply live
 // until exec returns. n, q or Esc at the review returns without approval.
 // A plan without changes is printed and not offered for approval. Callers
@@ -53,7 +56,7 @@ func Run(ctx context.Context, p *plan.Plan, exec Executor, o Options) (Result, e
 	m := newModel(ctx, p, exec, o, out)
 	// An explicit input keeps bubbletea from opening /dev/tty when stdin
 	// is not a terminal; signals are the caller's, through ctx.
-	prog := tea.NewProgram(m, tea.WithInput(in), tea.WithOutput(out), tea.WithoutSignalHandler())
+	prog := tea.NewProgram(m, tea.WithInput(in), tea.WithOutput(out), tea.WithoutSignalHandler(), tea.WithFPS(maxFPS))
 	_, err := prog.Run()
 	if err != nil {
 		m.abandon()
