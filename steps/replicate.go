@@ -46,6 +46,7 @@ const maxListedDeletions = 20
 const (
 	paramPrimary  = "primary"
 	paramDeletion = "delete" // JSON list of paths relative to the replica's root, deepest first
+	paramSend     = "send"   // JSON list of the paths to stream; absent: the whole tree
 )
 
 func (r *Replicate) ID() string   { return changeID(r.NodeName, r.Kind(), r.Root) }
@@ -115,6 +116,19 @@ func (r *Replicate) Diff(ctx context.Context, src facts.Source) (*plan.Change, e
 	c.Details = deletionDetails(delta.Deletions)
 	c.Params = map[string]string{paramPrimary: r.Primary, paramDeletion: string(deletions)}
 	c.Total = plan.Progress{Bytes: tarSize(from.Entries), Files: primary.Files}
+	// A replica that holds most of the tree gets only what differs.
+	if replica.Exists && len(delta.Send) <= len(from.Entries)/2 {
+		send := make([]string, len(delta.Send))
+		for i, e := range delta.Send {
+			send[i] = e.Path
+		}
+		list, err := json.Marshal(send)
+		if err != nil {
+			return nil, err
+		}
+		c.Params[paramSend] = string(list)
+		c.Total = plan.Progress{Bytes: tarSize(delta.Send), Files: delta.Copy.Files}
+	}
 	return c, nil
 }
 

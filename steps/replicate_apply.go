@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -81,7 +83,14 @@ func (r *Replicate) ApplyBatch(ctx context.Context, hosts map[string]transport.H
 		feeds = append(feeds, newFeed(reporters[i]))
 	}
 	if len(ready) > 0 {
-		errs := r.stream(ctx, primary, hosts, ready, feeds)
+		send, err := sendList(ready)
+		if err != nil {
+			for _, c := range ready {
+				failed[c.ID] = err
+			}
+			return failed
+		}
+		errs := r.stream(ctx, primary, hosts, ready, feeds, send)
 		for i, err := range errs {
 			if err != nil {
 				failed[ready[i].ID] = fmt.Errorf("replicating %s from %s to %s: %w", ready[i].Target, r.Primary, ready[i].Node, err)
@@ -96,7 +105,7 @@ func (r *Replicate) ApplyBatch(ctx context.Context, hosts map[string]transport.H
 
 // stream runs the primary's tar once, its output fanned out to a tar on
 // every replica; it returns each replica's error.
-func (r *Replicate) stream(ctx context.Context, primary transport.Host, hosts map[string]transport.Host, cs []*plan.Change, feeds []*feed) []error {
+func (r *Replicate) stream(ctx context.Context, primary transport.Host, hosts map[string]transport.Host, cs []*plan.Change, feeds []*feed, send []string) []error {
 	out := &fanOut{feeds: feeds}
 	stopWatch := make(chan struct{})
 	defer close(stopWatch)
@@ -106,7 +115,11 @@ func (r *Replicate) stream(ctx context.Context, primary transport.Host, hosts ma
 	primaryDone := make(chan struct{})
 	go func() {
 		defer close(primaryDone)
-		err := primary.Run(pctx, transport.Command{Script: createScript(r.primaryRoot(), r.Skip, r.Empty), Stdout: out})
+		cmd := transport.Command{Script: createScript(r.primaryRoot(), r.Skip, r.Empty), Stdout: out}
+		if send != nil {
+			cmd.Script, cmd.Stdin = createListScript(r.primaryRoot()), strings.NewReader(nulList(send))
+		}
+		err := primary.Run(pctx, cmd)
 		if err != nil {
 			err = fmt.Errorf("reading %s on %s: %w", r.primaryRoot(), r.Primary, err)
 		}
@@ -194,6 +207,47 @@ func createScript(root string, skip, empty []string) string {
 s=$?
 [ "$s" -eq 1 ] && s=0
 exit "$s"`, shell.Quote(root), facts.FindTree(skip, empty))
+}
+
+// createListScript streams only the paths listed, NUL-separated, on stdin
+// (what the replicas lack), as createScript streams the whole tree.
+func createListScript(root string) string {
+	return fmt.Sprintf(`cd -- %s || exit 1
+tar -c -f - --null --no-recursion -T - --numeric-owner --format=gnu --ignore-failed-read
+s=$?
+[ "$s" -eq 1 ] && s=0
+exit "$s"`, shell.Quote(root))
+}
+
+// sendList is what one stream must carry for every replica of a batch:
+// the union of their lists, or nil (the whole tree) when any of them
+// needs the whole tree.
+func sendList(cs []*plan.Change) ([]string, error) {
+	union := map[string]bool{}
+	for _, c := range cs {
+		s, ok := c.Params[paramSend]
+		if !ok {
+			return nil, nil
+		}
+		var paths []string
+		if err := json.Unmarshal([]byte(s), &paths); err != nil {
+			return nil, fmt.Errorf("replicating to %s: reading the planned paths: %w", c.Node, err)
+		}
+		for _, p := range paths {
+			union[p] = true
+		}
+	}
+	// sorted, so a folder is created before what goes in it
+	return slices.Sorted(maps.Keys(union)), nil
+}
+
+// nulList writes relative paths as tar -T reads them with --null.
+func nulList(paths []string) string {
+	var b strings.Builder
+	for _, p := range paths {
+		b.WriteString("./" + p + "\x00")
+	}
+	return b.String()
 }
 
 // extractScript unpacks a tar stream from stdin into root, keeping modes,

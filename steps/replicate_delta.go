@@ -14,6 +14,7 @@ type treeDelta struct {
 	Copy      plan.Progress // regular files new or changed on the replica
 	Fix       int           // other entries whose type, mode, owner or target changes
 	Deletions []string      // replica entries the primary lacks (or of another type), deepest first
+	Send      []facts.Entry // primary entries the replica lacks or holds otherwise
 }
 
 // compareTrees diffs two manifests' entries (as listed by facts, Skip and
@@ -31,6 +32,7 @@ func compareTrees(primary, replica []facts.Entry) treeDelta {
 		if ok && sameEntry(e, old) {
 			continue
 		}
+		d.Send = append(d.Send, e)
 		if e.Type == 'f' {
 			d.Copy.Files++
 			d.Copy.Bytes += e.Size

@@ -26,6 +26,8 @@ func TestCompareTrees(t *testing.T) {
 		Copy:      plan.Progress{Files: 3, Bytes: 20 + 5<<20 + 1},
 		Fix:       1,
 		Deletions: []string{"x/y", "gone/z", "x", "old.php", "gone"},
+		// what the stream carries: new or changed entries, not inc or inc/a.php
+		Send: []facts.Entry{primary[2], primary[3], primary[4], primary[5]},
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("(-want +got)\n%s", d)

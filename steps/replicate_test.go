@@ -248,3 +248,39 @@ func TestReplicateRefusesDeletionsOutsideTheTree(t *testing.T) {
 		}
 	}
 }
+
+// Once replicas hold the tree, a change on the primary streams only what
+// differs: the union of what each replica lacks.
+func TestReplicateSendsOnlyWhatDiffers(t *testing.T) {
+	s := newReplicaSetup(t, "web2", "web3")
+	makeFiles(t, s.root("web1"), map[string]string{"big.bin": strings.Repeat("x", 1<<20)})
+	if _, err := s.apply(t, s.diff(t)); err != nil {
+		t.Fatal(err)
+	}
+	makeFiles(t, s.root("web1"), map[string]string{"inc/with space.php": "changed on the primary", "inc/added.php": "new"})
+	makeFiles(t, s.root("web3"), map[string]string{"index.php": "edited by hand on web3"})
+	cs := s.diff(t)
+	for _, c := range cs {
+		if c.Action != plan.Update || c.Params[paramSend] == "" {
+			t.Fatalf("%s: want an update with a send list: %+v", c.ID, c)
+		}
+		if c.Total.Bytes >= 1<<20 {
+			t.Errorf("%s: plans to stream %d bytes for two small files", c.ID, c.Total.Bytes)
+		}
+	}
+	logs, err := s.apply(t, cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		// the union: both changed files and web3's index.php, never big.bin
+		if got := logs[c.ID].last; got.Files != 3 || got.Bytes >= 1<<20 {
+			t.Errorf("%s streamed %+v, want 3 small files", c.ID, got)
+		}
+	}
+	for _, c := range s.diff(t) {
+		if c.Action != plan.NoOp {
+			t.Errorf("after the delta apply %s: %+v", c.ID, c)
+		}
+	}
+}
