@@ -13,53 +13,47 @@ import (
 	"github.com/shoal-sh/shoal/transport"
 )
 
-// relocateRounds bounds Apply's read-act loop: the longest path, an
-// interrupted copy, needs one script and one check.
-const relocateRounds = 4
-
-// Apply reads the node again, refuses unless the storage is mounted now,
-// and runs the script of the state it finds until L links to S. Each
-// script leaves a state the next round (or the next plan) recognises.
+// Apply reads the node again, refuses unless the storage is mounted now
+// and the state is safe, and runs the script of the state it finds. Every
+// script ends with L linked to S, checking as it goes; one interrupted
+// leaves a state the next plan recognises.
 func (s *Relocate) Apply(ctx context.Context, h transport.Host, c *plan.Change, r Reporter) error {
 	if err := s.validate(); err != nil {
 		return err
 	}
-	stamp := time.Now().UTC().Format("20060102-150405")
-	for range relocateRounds {
-		src, err := s.observe(ctx, h)
-		if err != nil {
-			return fmt.Errorf("relocating %s on %s: %w", s.local(), s.NodeName, err)
-		}
-		f, err := s.read(ctx, src)
-		if err != nil {
-			return fmt.Errorf("relocating %s on %s: %w", s.local(), s.NodeName, err)
-		}
-		d := s.decide(f, false)
-		switch d.state {
-		case relocLinked:
-			return nil
-		case relocConflict:
-			return fmt.Errorf("relocating %s on %s: refused: %s", s.local(), s.NodeName, d.reason)
-		}
-		r.Output(d.summary)
-		out := newRelocateOutput(r)
-		err = h.Run(ctx, transport.Command{Script: s.script(d.state, stamp), Stdout: out})
-		out.Flush()
-		if err != nil {
-			var exit *transport.ExitError
-			if errors.As(err, &exit) && exit.Stderr != "" {
-				return fmt.Errorf("relocating %s on %s (%s): %s", s.local(), s.NodeName, d.state, exit.Stderr)
-			}
-			return fmt.Errorf("relocating %s on %s (%s): %w", s.local(), s.NodeName, d.state, err)
-		}
-		if out.done == (plan.Progress{}) && d.total != (plan.Progress{}) {
-			r.Progress(d.total) // a rename or a merge reports no listing: all done at once
-		}
+	src, err := s.observe(ctx, h)
+	if err != nil {
+		return fmt.Errorf("relocating %s on %s: %w", s.local(), s.NodeName, err)
 	}
-	return fmt.Errorf("relocating %s on %s: still not linked after %d rounds", s.local(), s.NodeName, relocateRounds)
+	f, err := s.read(ctx, src)
+	if err != nil {
+		return fmt.Errorf("relocating %s on %s: %w", s.local(), s.NodeName, err)
+	}
+	d := s.decide(f, false)
+	switch d.state {
+	case relocLinked:
+		return nil
+	case relocConflict:
+		return fmt.Errorf("relocating %s on %s: refused: %s", s.local(), s.NodeName, d.reason)
+	}
+	r.Output(d.summary)
+	out := newRelocateOutput(r)
+	stamp := time.Now().UTC().Format("20060102-150405")
+	err = h.Run(ctx, transport.Command{Script: s.script(d.state, stamp), Stdout: out})
+	out.Flush()
+	if err != nil {
+		var exit *transport.ExitError
+		if errors.As(err, &exit) && exit.Stderr != "" {
+			return fmt.Errorf("relocating %s on %s (%s): %s", s.local(), s.NodeName, d.state, exit.Stderr)
+		}
+		return fmt.Errorf("relocating %s on %s (%s): %w", s.local(), s.NodeName, d.state, err)
+	}
+	if out.done == (plan.Progress{}) && d.total != (plan.Progress{}) {
+		r.Progress(d.total) // a rename or a merge reports no listing: all done at once
+	}
+	return nil
 }
 
-// observe reads the node afresh, every fact of the step in one round trip.
 // ApplyScript carries out a planned link (the data is on the storage
 // already, or there is none) in one script that first proves the storage
 // is mounted; a link already in place passes. Moving data goes through
