@@ -25,11 +25,14 @@ type TreeDigest struct {
 func (t TreeDigest) Key() string { return "tree-digest:" + treeKey(t.Root, t.Skip, t.Empty) }
 
 func (t TreeDigest) Command() string {
-	find := FindTree(t.Skip, t.Empty)
+	// One walk: awk passes the entries on to be hashed and counts the
+	// regular files and their bytes on the way (reported on fd 3, so the
+	// count line may come before or after the tree line).
 	return fmt.Sprintf(`%s
-%s \( -type d -printf 'd %%m %%U %%G %%P\0' \) -o -printf '%%y %%m %%U %%G %%s %%Ts %%P -> %%l\0' | LC_ALL=C sort -z | sha256sum | { read -r d _; printf 'tree %%s ' "$d"; }
-%s -type f -printf '%%s\n' | awk '{ n++; b += $1 } END { printf "%%d %%.0f\n", n, b }'`,
-		enterRoot(t.Root), find, find)
+{ %s \( -type d -printf 'd %%m %%U %%G %%P\0' \) -o -printf '%%y %%m %%U %%G %%s %%Ts %%P -> %%l\0' |
+	awk 'BEGIN { RS = "\0"; ORS = "\0" } { print } /^f / { split($0, a, " "); n++; b += a[5] } END { printf "count %%d %%.0f\n", n, b > "/dev/stderr" }' 2>&3 |
+	LC_ALL=C sort -z | sha256sum | { read -r d _; printf 'tree %%s\n' "$d"; }; } 3>&1`,
+		enterRoot(t.Root), FindTree(t.Skip, t.Empty))
 }
 
 // TreeSummary is what TreeDigest found.
@@ -62,7 +65,18 @@ func ParseTreeDigest(sec Section) (TreeSummary, error) {
 		return TreeSummary{}, nil
 	}
 	var s TreeSummary
-	if _, err := fmt.Sscanf(sec.Output, "tree %s %d %d", &s.Digest, &s.Files, &s.Bytes); err != nil {
+	var tree, count bool
+	for _, line := range strings.Split(strings.TrimSpace(sec.Output), "\n") {
+		switch {
+		case strings.HasPrefix(line, "tree "):
+			_, err := fmt.Sscanf(line, "tree %s", &s.Digest)
+			tree = err == nil
+		case strings.HasPrefix(line, "count "):
+			_, err := fmt.Sscanf(line, "count %d %d", &s.Files, &s.Bytes)
+			count = err == nil
+		}
+	}
+	if !tree || !count {
 		return TreeSummary{}, fmt.Errorf("unexpected output %q", sec.Output)
 	}
 	s.Exists = true

@@ -108,3 +108,11 @@ func TestTreeManifest(t *testing.T) {
 		t.Errorf("entry a\\nb: %+v", e)
 	}
 }
+
+func TestTreeDigestOfATreeWithoutFiles(t *testing.T) {
+	dir := t.TempDir()
+	makeTree(t, dir, map[string]string{"only/links": "->nowhere"})
+	if s := digest(t, dir, nil, nil); !s.Exists || s.Files != 0 || s.Bytes != 0 || s.Digest == "" {
+		t.Errorf("a tree of folders and links: %+v", s)
+	}
+}

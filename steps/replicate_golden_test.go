@@ -65,8 +65,8 @@ func TestReplicateDiffGolden(t *testing.T) {
 	}
 	digest, manifest := r.digest(r.Root).Key(), r.manifest(r.Root).Key()
 	src := fixedFacts{
-		"web1": {digest: {Output: "tree aaa 3 1055744"}, manifest: {Output: manifestOutput(t, readListing(t, "primary.txt"))}},
-		"web2": {digest: {Output: "tree bbb 26 7408"}, manifest: {Output: manifestOutput(t, replica)}},
+		"web1": {digest: {Output: "tree aaa\ncount 3 1055744"}, manifest: {Output: manifestOutput(t, readListing(t, "primary.txt"))}},
+		"web2": {digest: {Output: "count 26 7408\ntree bbb"}, manifest: {Output: manifestOutput(t, replica)}},
 	}
 	c, err := r.Diff(context.Background(), src)
 	if err != nil {
