@@ -94,6 +94,7 @@ func (c *compiler) storage(st *hcl.Storage, site *hcl.Site) {
 // site: relocate on the primary, replicate to the others, link and purge
 // there, and the owner of writable folders everywhere.
 func (c *compiler) site(site *hcl.Site, st *hcl.Storage) {
+	addr := serverAddress(st, c.nodes)
 	var skip, empty []string
 	for _, d := range site.DynamicDirs {
 		skip = append(skip, d.Path)
@@ -145,7 +146,7 @@ func (c *compiler) site(site *hcl.Site, st *hcl.Storage) {
 				NodeName: n, Site: site.Name, Root: site.Root, Dir: d.Path,
 				Shared:     path.Join(st.Mount, site.Name, shared),
 				Mount:      st.Mount,
-				MountCheck: mountFSType(st.Type),
+				MountCheck: mountCheck(st, addr),
 				// shoal mounts it earlier in the same apply, unless someone else must
 				MountPlanned: st.Type != "mounted",
 				Replica:      n != site.Primary,
@@ -213,6 +214,18 @@ func expectedSource(st *hcl.Storage, addr string) string {
 		return "//" + addr + "/" + path.Base(st.Export)
 	}
 	return ""
+}
+
+// mountCheck is what relocate proves of the storage before it moves or
+// links anything: the mount's source is the storage server's export (a
+// local folder or another server won't do), or, when the kernel names the
+// source differently (cifs), at least the filesystem type.
+func mountCheck(st *hcl.Storage, addr string) string {
+	switch st.Type {
+	case "nfs", "sshfs":
+		return expectedSource(st, addr)
+	}
+	return mountFSType(st.Type)
 }
 
 func mountFSType(storageType string) string {

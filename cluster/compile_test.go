@@ -66,8 +66,13 @@ func TestCompileDolphinFixture(t *testing.T) {
 		if p, ok := e.Step.(*steps.Purge); ok && e.Follows != "web2/replicate/var/www/dolphin" && p.NodeName == "web2" {
 			t.Errorf("purge on web2 must follow web2's replicate, follows %q", e.Follows)
 		}
-		if r, ok := e.Step.(*steps.Relocate); ok && r.Shared != filepath.Join("/mnt/nas/community", sharedOf(site, r.Dir)) {
-			t.Errorf("%s: shared %s", r.ID(), r.Shared)
+		if r, ok := e.Step.(*steps.Relocate); ok {
+			if r.Shared != filepath.Join("/mnt/nas/community", sharedOf(site, r.Dir)) {
+				t.Errorf("%s: shared %s", r.ID(), r.Shared)
+			}
+			if r.MountCheck != "root@files:/srv/nas" {
+				t.Errorf("%s: must prove the storage is the file server's export, checks %q", r.ID(), r.MountCheck)
+			}
 		}
 	}
 }
