@@ -48,7 +48,7 @@ func (o *applyOptions) run(cmd *cobra.Command, g *globalOptions, args []string) 
 		return exitError
 	}
 	defer s.close()
-	p, _ := s.plan(ctx)
+	p := s.plan(ctx)
 	if len(args) == 1 {
 		saved, err := readPlan(args[0])
 		if err != nil {
@@ -92,7 +92,7 @@ func (o *applyOptions) run(cmd *cobra.Command, g *globalOptions, args []string) 
 
 	runner, combine := cluster.Runner(s.entries, s.hosts)
 	execute := func(ctx context.Context, hook plan.Hook, stop <-chan struct{}) plan.Summary {
-		return plan.Execute(ctx, p, runner, hook, plan.ExecOptions{Parallel: g.parallel, FailFast: o.failFast, Stop: stop, Combine: combine})
+		return plan.Execute(ctx, p, runner, s.redactor.Hook(hook), plan.ExecOptions{Parallel: g.parallel, FailFast: o.failFast, Stop: stop, Combine: combine})
 	}
 
 	var summary plan.Summary

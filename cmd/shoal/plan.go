@@ -39,7 +39,7 @@ func (o *planOptions) run(cmd *cobra.Command, g *globalOptions) int {
 		return exitError
 	}
 	defer s.close()
-	p, _ := s.plan(ctx)
+	p := s.plan(ctx)
 	v.plan(p)
 	if o.out != "" {
 		if err := savePlan(o.out, p); err != nil {

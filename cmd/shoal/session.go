@@ -6,7 +6,6 @@ import (
 	"sort"
 
 	"github.com/shoal-sh/shoal/cluster"
-	"github.com/shoal-sh/shoal/facts"
 	"github.com/shoal-sh/shoal/hcl"
 	"github.com/shoal-sh/shoal/plan"
 	"github.com/shoal-sh/shoal/transport"
@@ -21,6 +20,7 @@ type session struct {
 	conns    map[string]*transport.Conn
 	hosts    map[string]transport.Host
 	dialErrs map[string]error
+	redactor *plan.Redactor // hides sensitive variables' values in all output
 }
 
 // startSession loads the config and connects to its nodes; what went wrong
@@ -63,7 +63,8 @@ func openSession(ctx context.Context, g *globalOptions, cfg *hcl.Config) (*sessi
 		opts.KnownHosts = []string{g.knownHosts}
 	}
 	conns, errs := transport.DialAll(ctx, targets, opts, g.parallel)
-	s := &session{g: g, cfg: cfg, entries: entries, conns: conns, hosts: map[string]transport.Host{}, dialErrs: errs}
+	s := &session{g: g, cfg: cfg, entries: entries, conns: conns, hosts: map[string]transport.Host{}, dialErrs: errs,
+		redactor: plan.NewRedactor(sensitiveValues(cfg))}
 	for n, c := range conns {
 		s.hosts[n] = c
 	}
@@ -89,9 +90,22 @@ func (s *session) nodeNames() []string {
 	return names
 }
 
-func (s *session) plan(ctx context.Context) (*plan.Plan, *facts.Set) {
+// plan gathers facts and diffs; what it returns is fit to show and save
+// (sensitive values hidden), and still fit to apply.
+func (s *session) plan(ctx context.Context) *plan.Plan {
 	pl := &cluster.Planner{Nodes: s.nodeNames(), Hosts: s.hosts, DialErrs: s.dialErrs, Parallel: s.g.parallel}
-	return pl.Plan(ctx, s.entries, s.cfg.Digest)
+	p, _ := pl.Plan(ctx, s.entries, s.cfg.Digest)
+	return s.redactor.Plan(p)
+}
+
+func sensitiveValues(cfg *hcl.Config) []string {
+	var secrets []string
+	for _, v := range cfg.Variables {
+		if v.Sensitive {
+			secrets = append(secrets, v.Value)
+		}
+	}
+	return secrets
 }
 
 // connectionsOpened counts SSH dials of this run, per node, for reports.
