@@ -65,8 +65,8 @@ func (o *applyOptions) run(cmd *cobra.Command, g *globalOptions, args []string) 
 	stdout, _ := g.stdout.(*os.File)
 	useTUI := stdout != nil && tui.UseTUI(g.stdin, stdout, g.yes) && !g.json
 	refused := len(p.Failed()) > 0 || len(p.Conflicts()) > 0
-	if !useTUI || refused {
-		v.plan(p) // the UI reviews only a plan that can be applied
+	if !useTUI || refused || !p.HasChanges() {
+		v.plan(p) // the UI reviews only a plan that can be applied and changes something
 	}
 	switch {
 	case len(p.Failed()) > 0:
