@@ -31,6 +31,7 @@ type Plain struct {
 	done   map[string]plan.Progress // change ID → latest progress
 	output map[string][]string      // change ID → its last output lines
 	failed map[string]string        // change ID → step name, for the summary
+	unrun  map[string]int           // node → changes skipped, said once on its node line
 }
 
 var _ plan.Hook = (*Plain)(nil)
@@ -40,7 +41,7 @@ func NewPlain(w io.Writer, o RenderOptions) *Plain {
 	return &Plain{
 		w: w, s: newStyles(w, colorWanted(o.NoColor)), width: o.Width, now: time.Now,
 		last: map[string]time.Time{}, done: map[string]plan.Progress{}, output: map[string][]string{},
-		failed: map[string]string{},
+		failed: map[string]string{}, unrun: map[string]int{},
 	}
 }
 
@@ -91,8 +92,9 @@ func (v *Plain) StepOutput(c *plan.Change, line string) {
 	v.output[c.ID] = kept
 }
 
-// StepDone prints "… done 61 MiB in 1.2s", "… skipped" or "… failed: <err>"
-// followed by the change's last output lines.
+// StepDone prints "… done 61 MiB in 1.2s" or "… failed: <err>" followed by
+// the change's last output lines; skipped changes are counted for the
+// node's line, so a stopped run does not flood a CI log.
 func (v *Plain) StepDone(c *plan.Change, err error, elapsed time.Duration) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -108,7 +110,7 @@ func (v *Plain) StepDone(c *plan.Change, err error, elapsed time.Duration) {
 		}
 		v.println(line + " in " + humanDuration(elapsed))
 	case errors.Is(err, plan.ErrSkipped):
-		v.println(prefix(c) + " " + v.s.warn.Render("skipped"))
+		v.unrun[c.Node]++
 	default:
 		v.failed[c.ID] = stepName(c.Kind, c.Target)
 		v.println(prefix(c) + " " + v.s.failed.Render("failed: ") + oneLine(err.Error()))
@@ -118,17 +120,22 @@ func (v *Plain) StepDone(c *plan.Change, err error, elapsed time.Duration) {
 	}
 }
 
-// NodeDone prints "web2: done", "web2: failed" or "web2: skipped".
+// NodeDone prints "web2: done", "web2: failed" or "web2: skipped", with
+// how many of its changes never started.
 func (v *Plain) NodeDone(node string, err error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	unrun := ""
+	if n := v.unrun[node]; n > 0 {
+		unrun = " (" + plural(n, "step", "steps") + " not started)"
+	}
 	switch {
 	case err == nil:
-		v.println(node + ": " + v.s.ok.Render("done"))
+		v.println(node + ": " + v.s.ok.Render("done") + unrun)
 	case errors.Is(err, plan.ErrSkipped):
-		v.println(node + ": " + v.s.warn.Render("skipped"))
+		v.println(node + ": " + v.s.warn.Render("skipped") + unrun)
 	default:
-		v.println(node + ": " + v.s.failed.Render("failed"))
+		v.println(node + ": " + v.s.failed.Render("failed") + unrun)
 	}
 }
 
