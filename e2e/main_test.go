@@ -15,7 +15,6 @@ var (
 	labDir    string
 	sshConfig string
 	repoRoot  string
-	labErr    error
 )
 
 func TestMain(m *testing.M) {

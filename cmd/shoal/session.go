@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"sort"
 
 	"github.com/shoal-sh/shoal/cluster"
 	"github.com/shoal-sh/shoal/hcl"
@@ -106,20 +105,6 @@ func sensitiveValues(cfg *hcl.Config) []string {
 		}
 	}
 	return secrets
-}
-
-// connectionsOpened counts SSH dials of this run, per node, for reports.
-func (s *session) connectionsOpened() string {
-	var names []string
-	for n := range s.conns {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	total := 0
-	for _, n := range names {
-		total += s.conns[n].Dials()
-	}
-	return fmt.Sprintf("%d SSH connections for %d nodes", total, len(names))
 }
 
 // hostsWithChanges are the nodes an apply will touch.
