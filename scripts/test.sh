@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test shoal has, end-to-end ones included, on a fresh Debian
-# machine as root: installs what the tests need, checks formatting and vet,
-# then `go test ./...`. CI runs this through .ci/run.
+# machine as root: installs what the tests need, checks formatting, vet and
+# staticcheck (a tool pinned in go.mod), then `go test ./...`. CI runs this through .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,5 +24,7 @@ if [ -n "$unformatted" ]; then
 fi
 echo "== go vet"
 go vet ./...
+echo "== staticcheck"
+go tool staticcheck ./...
 echo "== go test"
 go test -count=1 -timeout 20m "$@" ./...
