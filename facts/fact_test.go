@@ -2,6 +2,7 @@ package facts
 
 import (
 	"context"
+	"sync"
 	"testing"
 
 	"github.com/shoal-sh/shoal/transport"
@@ -37,5 +38,39 @@ func TestScriptRoundTripsThroughSh(t *testing.T) {
 		if got != w {
 			t.Errorf("%s: got %+v, want %+v", k, got, w)
 		}
+	}
+}
+
+// countingHost counts the scripts it runs.
+type countingHost struct {
+	transport.Local
+	mu   sync.Mutex
+	runs int
+}
+
+func (c *countingHost) Run(ctx context.Context, cmd transport.Command) error {
+	c.mu.Lock()
+	c.runs++
+	c.mu.Unlock()
+	return c.Local.Run(ctx, cmd)
+}
+
+func TestConcurrentGetsShareOneRoundTrip(t *testing.T) {
+	h := &countingHost{Local: transport.Local{NodeName: "web1"}}
+	set := NewSet(map[string]transport.Host{"web1": h})
+	slow := echoFact{"slow", "sleep 0.2; echo manifest"}
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if sec, err := set.Get(context.Background(), "web1", slow); err != nil || sec.Output != "manifest\n" {
+				t.Errorf("got %+v, %v", sec, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if h.runs != 1 {
+		t.Errorf("20 concurrent Gets of one fact ran %d scripts, want 1", h.runs)
 	}
 }

@@ -16,15 +16,16 @@ import (
 type Set struct {
 	hosts map[string]transport.Host
 
-	mu    sync.Mutex
-	cache map[string]map[string]Section // node → key → section
+	mu       sync.Mutex
+	cache    map[string]map[string]Section // node → key → section
+	inflight map[string]chan struct{}      // node+key being fetched by a Get: others wait for it
 }
 
 var _ Source = (*Set)(nil)
 
 // NewSet returns a Set that reaches nodes through hosts.
 func NewSet(hosts map[string]transport.Host) *Set {
-	return &Set{hosts: hosts, cache: map[string]map[string]Section{}}
+	return &Set{hosts: hosts, cache: map[string]map[string]Section{}, inflight: map[string]chan struct{}{}}
 }
 
 // Gather fetches all of fs from node in one round trip and caches them.
@@ -60,20 +61,37 @@ func (s *Set) Gather(ctx context.Context, node string, fs []Fact) error {
 	return nil
 }
 
-// Get returns a cached fact, gathering it alone if it was not asked for.
+// Get returns a cached fact, gathering it alone if it was not asked for;
+// concurrent Gets of one missing fact share one round trip (99 replicas
+// asking for the primary's manifest fetch it once).
 func (s *Set) Get(ctx context.Context, node string, f Fact) (Section, error) {
-	s.mu.Lock()
-	sec, ok := s.cache[node][f.Key()]
-	s.mu.Unlock()
-	if ok {
-		return sec, nil
+	flight := node + "\x00" + f.Key()
+	for {
+		s.mu.Lock()
+		if sec, ok := s.cache[node][f.Key()]; ok {
+			s.mu.Unlock()
+			return sec, nil
+		}
+		wait, busy := s.inflight[flight]
+		if !busy {
+			done := make(chan struct{})
+			s.inflight[flight] = done
+			s.mu.Unlock()
+			err := s.Gather(ctx, node, []Fact{f})
+			s.mu.Lock()
+			delete(s.inflight, flight)
+			close(done)
+			sec := s.cache[node][f.Key()]
+			s.mu.Unlock()
+			return sec, err
+		}
+		s.mu.Unlock()
+		select {
+		case <-wait: // fetched (or failed: then try ourselves)
+		case <-ctx.Done():
+			return Section{}, ctx.Err()
+		}
 	}
-	if err := s.Gather(ctx, node, []Fact{f}); err != nil {
-		return Section{}, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.cache[node][f.Key()], nil
 }
 
 // Digest is a hash of every fact gathered from node so far; a saved plan
