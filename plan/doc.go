@@ -1,9 +1,10 @@
 // Package plan owns the plan as plain data (Plan, Change, Action), the
-// planner that turns steps and facts into a plan ordered across nodes, and
-// the executor that carries a plan out with bounded parallelism and reports
-// through the Hook interface. Apply executes a plan and decides nothing
-// again.
+// executor that carries a plan out (bounded parallelism, dependencies,
+// batches, a node's self-checking changes in one unit, safe stop) and
+// reports through the Hook interface, and the Redactor that keeps
+// sensitive values out of what is shown. Package cluster makes plans;
+// apply executes one and decides nothing again.
 //
-// It must not open SSH connections or render anything: transports come in
-// through the steps, views through Hook.
+// It must not open SSH connections or render anything: the Runner it is
+// given does the work, views implement Hook.
 package plan

@@ -1,8 +1,11 @@
 // Package steps holds the Step interface and one file per step kind
-// (relocate, replicate, purge, fstab, mount, export, perms). A step is a
+// (relocate, replicate, purge, fstab, mount, export, perms, users,
+// site-root). A step is a
 // piece of desired state on a node: it names the facts it needs, diffs them
 // into a plan.Change (or a NoOp with its reason), and applies that change
-// with idempotent, quoted shell over a transport.Host.
+// with idempotent, quoted shell over a transport.Host. A Scripter's change
+// can also be carried out by one self-checking script, so a node's ready
+// changes share a session.
 //
 // Steps must be safe to re-run from any intermediate state, never lose user
 // data, and never print sensitive values. They know nothing about HCL or
