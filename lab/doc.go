@@ -2,7 +2,8 @@
 // configs, end-to-end tests and benchmarks on one Linux machine (as root).
 //
 // Each host is this binary re-executed in new mount, pid, uts and network
-// namespaces (see RunHostIfRequested): a veth into the bridge shoal-lab0
+// namespaces (see RunHostIfRequested): a veth into the lab's bridge (the first
+// free shoal-labN, 10.77.N.0/24)
 // with a fixed address and MAC, an overlay of the machine's / whose upper
 // layer lives on a tmpfs (the machine's /root, /home and /work hidden, its
 // SSH host keys whited out), fresh /proc, /sys, /dev, /run and /tmp, and
