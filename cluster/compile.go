@@ -170,7 +170,7 @@ func (c *compiler) site(site *hcl.Site, st *hcl.Storage) {
 			}
 			c.add(Entry{Phase: PhasePerms, Site: site.Name, Step: &steps.Perms{
 				NodeName: n, Site: site.Name, Root: site.Root, Dir: w.Path,
-				Owner: site.Owner, Group: group, Mode: w.Mode, OnlyTarget: isDynamic,
+				Owner: site.Owner, Group: group, Mode: w.Mode, OnlyTarget: isDynamic, Shallow: inside,
 			}})
 		}
 	}

@@ -65,6 +65,8 @@ func TestBatchesAnswerLikeSingleCommands(t *testing.T) {
 			{User: "nobody", Group: group.Name, DirMode: "755", FollowTop: true},
 			{User: "shoal-no-such-user", Group: group.Name},
 			{User: me.Username, Group: "shoal-no-such-group"},
+			{User: "nobody", Group: group.Name, DirMode: "700", Shallow: true},
+			{User: "nobody", Group: group.Name, FollowTop: true, Shallow: true},
 		} {
 			o.Path = p
 			fs = append(fs, o)
@@ -90,6 +92,11 @@ func TestBatchesAnswerLikeSingleCommands(t *testing.T) {
 	must(t, err)
 	if sub.WrongMode != 1 {
 		t.Errorf("-sub: %d directories with a wrong mode, want 1", sub.WrongMode)
+	}
+	top, err := ParseOwnership(got[Ownership{Path: tree, User: "nobody", Group: group.Name, DirMode: "700", Shallow: true}.Key()].Output)
+	must(t, err)
+	if top.WrongOwner != 1 || top.WrongMode != 1 {
+		t.Errorf("a shallow check counts the folder alone: %+v", top)
 	}
 }
 

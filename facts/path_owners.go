@@ -11,17 +11,31 @@ import (
 // Ownership counts the entries under a directory (itself included) whose
 // owner or group differ from the wanted ones, and the directories whose
 // mode differs from DirMode when it is set. Symlinks are never followed,
-// except Path itself when FollowTop is set.
+// except Path itself when FollowTop is set. Shallow checks Path alone, not
+// what is under it (a folder on the storage, whose uploads are the app's).
 type Ownership struct {
 	Path      string
 	User      string
 	Group     string
 	DirMode   string // octal, "" = not checked
 	FollowTop bool
+	Shallow   bool
 }
 
 func (o Ownership) Key() string {
-	return fmt.Sprintf("owners:%s:%s:%s:%s:%t", o.Path, o.User, o.Group, o.DirMode, o.FollowTop)
+	key := fmt.Sprintf("owners:%s:%s:%s:%s:%t", o.Path, o.User, o.Group, o.DirMode, o.FollowTop)
+	if o.Shallow {
+		key = "owners-shallow" + strings.TrimPrefix(key, "owners")
+	}
+	return key
+}
+
+// depth limits a find to the starting point itself for a Shallow check.
+func (o Ownership) depth() string {
+	if o.Shallow {
+		return " -maxdepth 0"
+	}
+	return ""
 }
 
 // Command prints "<wrong owner> <wrong mode>", or "unknown-user" /
@@ -35,12 +49,12 @@ func (o Ownership) Command() string {
 	p := shell.Quote(o.Path)
 	modes := "echo 0"
 	if o.DirMode != "" {
-		modes = "find " + follow + p + " -type d ! -perm " + shell.Quote(o.DirMode) + " -printf x | wc -c"
+		modes = "find " + follow + p + o.depth() + " -type d ! -perm " + shell.Quote(o.DirMode) + " -printf x | wc -c"
 	}
 	return `id -u ` + shell.Quote(o.User) + ` >/dev/null 2>&1 || { echo unknown-user; exit 0; }
 getent group ` + shell.Quote(o.Group) + ` >/dev/null || { echo unknown-group; exit 0; }
 [ -e ` + p + ` ] || [ -L ` + p + ` ] || { echo absent; exit 0; }
-printf '%s %s\n' "$(find ` + follow + p + ` \( ! -user ` + shell.Quote(o.User) + ` -o ! -group ` + shell.Quote(o.Group) + ` \) -printf x | wc -c)" "$(` + modes + `)"`
+printf '%s %s\n' "$(find ` + follow + p + o.depth() + ` \( ! -user ` + shell.Quote(o.User) + ` -o ! -group ` + shell.Quote(o.Group) + ` \) -printf x | wc -c)" "$(` + modes + `)"`
 }
 
 // OwnershipInfo is an Ownership fact's value.

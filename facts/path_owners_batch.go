@@ -14,7 +14,7 @@ func (o Ownership) BatchKind() string {
 	if !strings.HasPrefix(o.Path, "/") || strings.Contains(o.Key(), "\n") {
 		return ""
 	}
-	return fmt.Sprintf("owners\x00%s\x00%s\x00%s\x00%t", o.User, o.Group, o.DirMode, o.FollowTop)
+	return fmt.Sprintf("owners\x00%s\x00%s\x00%s\x00%t\x00%t", o.User, o.Group, o.DirMode, o.FollowTop, o.Shallow)
 }
 
 // BatchCommand looks the account up once, tests each path's existence
@@ -36,8 +36,8 @@ func (Ownership) BatchCommand(fs []Fact) string {
 	if o.FollowTop {
 		follow = "-H "
 	}
-	fmt.Fprintf(&b, "find %s%s \\( ! -user %s -o ! -group %s \\) -printf 'o%%H\\0'", follow, shell.Join(paths...),
-		shell.Quote(o.User), shell.Quote(o.Group))
+	fmt.Fprintf(&b, "find %s%s%s \\( ! -user %s -o ! -group %s \\) -printf 'o%%H\\0'", follow, shell.Join(paths...),
+		o.depth(), shell.Quote(o.User), shell.Quote(o.Group))
 	if o.DirMode != "" {
 		fmt.Fprintf(&b, " -false -o -type d ! -perm %s -printf 'm%%H\\0'", shell.Quote(o.DirMode))
 	}

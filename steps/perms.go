@@ -26,6 +26,10 @@ type Perms struct {
 	Group      string
 	Mode       string // octal for directories, "" = leave modes
 	OnlyTarget bool
+	// Shallow manages the folder itself, not what is under it: for folders
+	// on the storage, whose uploads are the app's and too many to walk on
+	// every plan.
+	Shallow bool
 }
 
 var (
@@ -39,7 +43,7 @@ func (s *Perms) ID() string     { return changeID(s.NodeName, s.Kind(), s.folder
 func (s *Perms) folder() string { return path.Join(s.Root, s.Dir) }
 
 func (s *Perms) ownership() facts.Ownership {
-	return facts.Ownership{Path: s.folder(), User: s.Owner, Group: s.Group, DirMode: s.Mode, FollowTop: s.OnlyTarget}
+	return facts.Ownership{Path: s.folder(), User: s.Owner, Group: s.Group, DirMode: s.Mode, FollowTop: s.OnlyTarget, Shallow: s.Shallow}
 }
 
 func (s *Perms) Facts() []NodeFact {
@@ -129,14 +133,18 @@ func (s *Perms) ApplyScript(*plan.Change) string {
 	if s.OnlyTarget {
 		top = `"$d/"`
 	}
+	recurse, depth := "-R -P -h ", ""
+	if s.Shallow {
+		recurse, depth = "-h ", " -maxdepth 0"
+	}
 	script := `set -e
 d=` + shell.Quote(s.folder()) + `
 if [ -L "$d" ] && [ ` + fmt.Sprint(!s.OnlyTarget) + ` = true ]; then exit 0; fi
 if [ ! -e "$d" ] && [ ! -L "$d" ]; then mkdir -p -- "$d"; fi
-chown -R -P -h -- ` + shell.Quote(s.Owner+":"+s.Group) + ` ` + top + `
+chown ` + recurse + `-- ` + shell.Quote(s.Owner+":"+s.Group) + ` ` + top + `
 `
 	if s.Mode != "" {
-		script += `find ` + top + ` -type d ! -perm ` + shell.Quote(s.Mode) + ` -exec chmod ` + shell.Quote(s.Mode) + ` {} +` + "\n"
+		script += `find ` + top + depth + ` -type d ! -perm ` + shell.Quote(s.Mode) + ` -exec chmod ` + shell.Quote(s.Mode) + ` {} +` + "\n"
 	}
 	return script
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -107,5 +108,49 @@ func TestPermsLinkedFolder(t *testing.T) {
 	}
 	if ownerOf(t, outside) != 0 {
 		t.Error("chowned through a link inside the storage")
+	}
+}
+
+// A shallow Perms (a writable folder on the storage) owns the folder and
+// leaves the uploads under it, and their owners, alone.
+func TestPermsShallowLeavesTheContentAlone(t *testing.T) {
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CI runs as root: chown needs it")
+		}
+		t.Skip("chown needs root")
+	}
+	root := t.TempDir()
+	dir := filepath.Join(root, "media", "images")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	upload := filepath.Join(dir, "upload.jpg")
+	if err := os.WriteFile(upload, []byte("jpeg"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := &Perms{NodeName: "web1", Site: "s", Root: root, Dir: "media/images", Owner: "nobody", Group: "nogroup", Shallow: true}
+	h := &transport.Local{NodeName: "web1"}
+	src := facts.NewSet(map[string]transport.Host{"web1": h})
+	c, err := s.Diff(context.Background(), src)
+	if err != nil || c.Action != plan.Update {
+		t.Fatalf("plan: %v %+v", err, c)
+	}
+	if err := s.Apply(context.Background(), h, c, &recorder{}); err != nil {
+		t.Fatal(err)
+	}
+	owner := func(p string) uint32 {
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Sys().(*syscall.Stat_t).Uid
+	}
+	if owner(dir) == 0 || owner(upload) != 0 {
+		t.Errorf("folder uid %d (want nobody), upload uid %d (want untouched root)", owner(dir), owner(upload))
+	}
+	again, err := s.Diff(context.Background(), facts.NewSet(map[string]transport.Host{"web1": h}))
+	if err != nil || again.Action != plan.NoOp {
+		t.Errorf("re-plan: %v %+v", err, again)
 	}
 }
