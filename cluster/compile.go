@@ -102,6 +102,9 @@ func (c *compiler) site(site *hcl.Site, st *hcl.Storage) {
 	for _, cd := range site.CacheDirs {
 		empty = append(empty, cd.Path)
 	}
+	for _, l := range site.LocalDirs {
+		empty = append(empty, l.Path) // replicated as a folder, its contents each node's own
+	}
 	// Without a group, the owner's group of the same name (www-data:www-data),
 	// the Debian convention for service users.
 	group := site.Group

@@ -3,6 +3,7 @@ package cluster
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -65,6 +66,9 @@ func TestCompileDolphinFixture(t *testing.T) {
 		ids[e.Step.ID()] = true
 		if p, ok := e.Step.(*steps.Purge); ok && e.Follows != "web2/replicate/var/www/dolphin" && p.NodeName == "web2" {
 			t.Errorf("purge on web2 must follow web2's replicate, follows %q", e.Follows)
+		}
+		if r, ok := e.Step.(*steps.Replicate); ok && !slices.Contains(r.Empty, "modules/boonex/forum/log") {
+			t.Errorf("%s: a local_dir's contents must stay out of the stream: Empty = %v", r.ID(), r.Empty)
 		}
 		if r, ok := e.Step.(*steps.Relocate); ok {
 			if r.Shared != filepath.Join("/mnt/nas/community", sharedOf(site, r.Dir)) {

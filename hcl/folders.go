@@ -7,11 +7,12 @@ import (
 	hashicl "github.com/hashicorp/hcl/v2"
 )
 
-// folders are the dynamic_dir, cache_dir and writable blocks of a recipe
-// or a site.
+// folders are the dynamic_dir, cache_dir, local_dir and writable blocks
+// of a recipe or a site.
 type folders struct {
 	Dynamic  []DynamicDir
 	Cache    []CacheDir
+	Local    []LocalDir
 	Writable []Writable
 }
 
@@ -48,6 +49,12 @@ func (d *decoder) decodeFolders(content *hashicl.BodyContent, ctx *hashicl.EvalC
 			d.diags = append(d.diags, ds...)
 			if ok {
 				f.Cache = append(f.Cache, CacheDir{Path: p, DeclRange: b.DefRange})
+			}
+		case "local_dir":
+			_, ds := b.Body.Content(cacheDirSchema)
+			d.diags = append(d.diags, ds...)
+			if ok {
+				f.Local = append(f.Local, LocalDir{Path: p, DeclRange: b.DefRange})
 			}
 		case "writable":
 			c, ds := b.Body.Content(writableSchema)
@@ -86,10 +93,12 @@ func (base folders) merge(add folders) folders {
 	out := folders{
 		Dynamic:  append([]DynamicDir(nil), base.Dynamic...),
 		Cache:    append([]CacheDir(nil), base.Cache...),
+		Local:    append([]LocalDir(nil), base.Local...),
 		Writable: append([]Writable(nil), base.Writable...),
 	}
 	out.Dynamic = mergeByPath(out.Dynamic, add.Dynamic, func(d DynamicDir) string { return d.Path })
 	out.Cache = mergeByPath(out.Cache, add.Cache, func(c CacheDir) string { return c.Path })
+	out.Local = mergeByPath(out.Local, add.Local, func(l LocalDir) string { return l.Path })
 	out.Writable = mergeByPath(out.Writable, add.Writable, func(w Writable) string { return w.Path })
 	return out
 }
@@ -124,6 +133,20 @@ func (f folders) check(owner string) hashicl.Diagnostics {
 			} else if within(a.Shared, b.Shared) || within(b.Shared, a.Shared) {
 				diags = append(diags, errorAt(a.DeclRange.Ptr(), "Overlapping shared folders",
 					"%s: dynamic_dir %q is shared at %q and dynamic_dir %q at %q; their data would mix.", owner, a.Path, a.Shared, b.Path, b.Shared))
+			}
+		}
+	}
+	for _, l := range f.Local {
+		for _, dyn := range f.Dynamic {
+			if within(l.Path, dyn.Path) || within(dyn.Path, l.Path) {
+				diags = append(diags, errorAt(l.DeclRange.Ptr(), "Local and dynamic folders overlap",
+					"%s: local_dir %q and dynamic_dir %q (%s) are nested; a folder is either on the storage or on each node.", owner, l.Path, dyn.Path, dyn.DeclRange))
+			}
+		}
+		for _, c := range f.Cache {
+			if within(l.Path, c.Path) || within(c.Path, l.Path) {
+				diags = append(diags, errorAt(l.DeclRange.Ptr(), "Local and cache folders overlap",
+					"%s: local_dir %q and cache_dir %q (%s) are nested; purging the cache would empty the local folder.", owner, l.Path, c.Path, c.DeclRange))
 			}
 		}
 	}

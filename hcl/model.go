@@ -62,6 +62,7 @@ type Site struct {
 	OnConflict  string // "refuse" (default) | "merge"
 	DynamicDirs []DynamicDir
 	CacheDirs   []CacheDir
+	LocalDirs   []LocalDir
 	Writable    []Writable
 	DeclRange   hashicl.Range
 }
@@ -74,6 +75,7 @@ type Recipe struct {
 	Description string
 	DynamicDirs []DynamicDir
 	CacheDirs   []CacheDir
+	LocalDirs   []LocalDir
 	Writable    []Writable
 	Builtin     bool // embedded from recipes/*.hcl
 	DeclRange   hashicl.Range
@@ -90,6 +92,14 @@ type DynamicDir struct {
 // CacheDir is a folder, relative to the site root, emptied on replicas and
 // never replicated.
 type CacheDir struct {
+	Path      string
+	DeclRange hashicl.Range
+}
+
+// LocalDir is a folder, relative to the site root, whose contents belong
+// to each node (logs): the folder is replicated, never what is in it, and
+// it is never purged.
+type LocalDir struct {
 	Path      string
 	DeclRange hashicl.Range
 }

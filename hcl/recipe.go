@@ -74,7 +74,7 @@ func (d *decoder) resolveRecipe(name string, decls map[string]*recipeDecl, resol
 	}
 	r := decl.recipe
 	if r.Extends == "" {
-		r.DynamicDirs, r.CacheDirs, r.Writable = decl.own.Dynamic, decl.own.Cache, decl.own.Writable
+		r.DynamicDirs, r.CacheDirs, r.LocalDirs, r.Writable = decl.own.Dynamic, decl.own.Cache, decl.own.Local, decl.own.Writable
 		resolved[name] = r
 		return r
 	}
@@ -90,7 +90,7 @@ func (d *decoder) resolveRecipe(name string, decls map[string]*recipeDecl, resol
 		return nil
 	}
 	merged := parent.folders().merge(decl.own)
-	r.DynamicDirs, r.CacheDirs, r.Writable = merged.Dynamic, merged.Cache, merged.Writable
+	r.DynamicDirs, r.CacheDirs, r.LocalDirs, r.Writable = merged.Dynamic, merged.Cache, merged.Local, merged.Writable
 	if r.Description == "" {
 		r.Description = parent.Description
 	}
@@ -99,5 +99,5 @@ func (d *decoder) resolveRecipe(name string, decls map[string]*recipeDecl, resol
 }
 
 func (r *Recipe) folders() folders {
-	return folders{Dynamic: r.DynamicDirs, Cache: r.CacheDirs, Writable: r.Writable}
+	return folders{Dynamic: r.DynamicDirs, Cache: r.CacheDirs, Local: r.LocalDirs, Writable: r.Writable}
 }

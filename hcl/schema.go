@@ -58,6 +58,7 @@ var storageSchema = &hashicl.BodySchema{
 var folderBlocks = []hashicl.BlockHeaderSchema{
 	{Type: "dynamic_dir", LabelNames: []string{"path"}},
 	{Type: "cache_dir", LabelNames: []string{"path"}},
+	{Type: "local_dir", LabelNames: []string{"path"}},
 	{Type: "writable", LabelNames: []string{"path"}},
 }
 

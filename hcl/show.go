@@ -55,7 +55,7 @@ func (c *Config) RecipeHCL(name string) ([]byte, error) {
 			header = fmt.Sprintf("# recipe %q as site %q uses it, with the site's folders added", r.Name, s.Name)
 			recipeName, description = r.Name, r.Description
 		}
-		return writeRecipe(header, recipeName, description, folders{Dynamic: s.DynamicDirs, Cache: s.CacheDirs, Writable: s.Writable}), nil
+		return writeRecipe(header, recipeName, description, folders{Dynamic: s.DynamicDirs, Cache: s.CacheDirs, Local: s.LocalDirs, Writable: s.Writable}), nil
 	}
 	return nil, fmt.Errorf("no recipe or site named %q", name)
 }
@@ -79,6 +79,12 @@ func writeRecipe(header, name, description string, f folders) []byte {
 	}
 	for _, c := range f.Cache {
 		fmt.Fprintf(&b, "cache_dir %s {}\n", quoted(c.Path))
+	}
+	if len(f.Local) > 0 {
+		b.WriteString("\n")
+	}
+	for _, l := range f.Local {
+		fmt.Fprintf(&b, "local_dir %s {}\n", quoted(l.Path))
 	}
 	if len(f.Writable) > 0 {
 		b.WriteString("\n")

@@ -94,8 +94,8 @@ func (c *siteCheck) folders(own folders) {
 		base = r.folders()
 	}
 	all := base.merge(own)
-	s.DynamicDirs, s.CacheDirs, s.Writable = all.Dynamic, all.Cache, all.Writable
-	if len(own.Dynamic)+len(own.Cache) > 0 {
+	s.DynamicDirs, s.CacheDirs, s.LocalDirs, s.Writable = all.Dynamic, all.Cache, all.Local, all.Writable
+	if len(own.Dynamic)+len(own.Cache)+len(own.Local) > 0 {
 		c.d.diags = append(c.d.diags, all.check(describe("site", s.Name))...)
 	}
 }

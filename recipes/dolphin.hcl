@@ -74,6 +74,14 @@ recipe "dolphin" {
   # "js files cache"; the module's uninstaller empties it).
   cache_dir "modules/boonex/forum/cachejs" {}
 
+  # --- Local to each node ----------------------------------------------------
+  # Log folders the modules write to (they are writable below): each web
+  # node keeps its own log; replicating the primary's would overwrite it.
+  local_dir "modules/boonex/forum/log" {}
+  local_dir "modules/boonex/paypal_payflow/log" {}
+  local_dir "modules/boonex/profiler/log" {}
+  local_dir "modules/boonex/smtpmailer/data/logs" {}
+
   # --- Writable by the site owner -------------------------------------------
   # inc/classes/BxDolAdminTools.php $aInstallDirs: what the installer checks.
   # The media/* ones live on the storage once media is relocated.
