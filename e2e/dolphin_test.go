@@ -49,13 +49,17 @@ func userDataAt(t *testing.T, host, root string, site *hcl.Site) string {
 	return onHost(t, host, b.String())
 }
 
-// treeListing describes the site tree apart from cache contents, without
+// treeListing describes the site tree apart from cache and local folders'
+// contents (each node's own), without
 // following symlinks: type, mode, owner, size, path, link target and the
 // checksum of every regular file.
 func treeListing(t *testing.T, host string, site *hcl.Site) string {
 	var prune []string
 	for _, c := range site.CacheDirs {
 		prune = append(prune, "-path "+shell.Quote("./"+c.Path+"/*"))
+	}
+	for _, l := range site.LocalDirs {
+		prune = append(prune, "-path "+shell.Quote("./"+l.Path+"/*"))
 	}
 	// a folder's size is the filesystem's business (tmpfs counts entries), so only files show theirs
 	script := fmt.Sprintf(`cd %s && find . \( %s \) -prune -o -type d -printf '%%y %%m %%u %%p\n' -o -printf '%%y %%m %%u %%s %%p %%l\n' | sort
@@ -129,6 +133,21 @@ func TestDolphinEndToEnd(t *testing.T) {
 		if got := treeListing(t, h, site); got != primaryTree {
 			t.Errorf("%s: a no-change apply changed the tree", h)
 		}
+	}
+
+	// A deploy on the primary reaches the replicas; what a replica logged
+	// in a local_dir stays.
+	const logLine = "written by web2 alone"
+	onHost(t, "web2", "echo '"+logLine+"' >> "+siteRoot+"/modules/boonex/forum/log/forum.log")
+	onHost(t, "web1", "echo '<?php // deployed' > "+siteRoot+"/index.php")
+	if deploy := shoal(t, "-C", "fixtures/dolphin", "apply", "--yes"); deploy.code != 0 || !strings.Contains(deploy.stdout, "replicate") {
+		t.Fatalf("deploy: exit %d\n%s\n%s", deploy.code, deploy.stdout, deploy.stderr)
+	}
+	if got := onHost(t, "web2", "cat "+siteRoot+"/index.php"); got != "<?php // deployed\n" {
+		t.Errorf("web2 did not get the deployed index.php: %q", got)
+	}
+	if got := onHost(t, "web2", "cat "+siteRoot+"/modules/boonex/forum/log/forum.log"); !strings.Contains(got, logLine) {
+		t.Errorf("web2's own log line was lost to replication: %q", got)
 	}
 }
 
