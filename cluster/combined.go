@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strconv"
@@ -35,8 +34,9 @@ func runCombined(ctx context.Context, h transport.Host, scripts []string, cs []*
 	for i := range out.status {
 		out.status[i] = -1
 	}
-	err := h.Run(ctx, transport.Command{Script: b.String(), Stdout: out})
-	out.flush()
+	lines := &transport.LineWriter{Line: out.line}
+	err := h.Run(ctx, transport.Command{Script: b.String(), Stdout: lines})
+	lines.Flush()
 	errs := make([]error, len(cs))
 	for i, c := range cs {
 		switch {
@@ -59,26 +59,6 @@ type stepOutput struct {
 	current int // index of the step whose output is streaming, -1 none
 	status  []int
 	tails   [][]string
-	pending []byte
-}
-
-func (o *stepOutput) Write(p []byte) (int, error) {
-	o.pending = append(o.pending, p...)
-	for {
-		i := bytes.IndexByte(o.pending, '\n')
-		if i < 0 {
-			return len(p), nil
-		}
-		o.line(string(o.pending[:i]))
-		o.pending = o.pending[i+1:]
-	}
-}
-
-func (o *stepOutput) flush() {
-	if len(o.pending) > 0 {
-		o.line(string(o.pending))
-		o.pending = nil
-	}
 }
 
 func (o *stepOutput) line(l string) {

@@ -1,7 +1,6 @@
 package steps
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -91,24 +90,16 @@ func (s *Relocate) observe(ctx context.Context, h transport.Host) (facts.Source,
 // relocateOutput turns the script's stdout into progress (tar's listing of
 // what it copied) and log lines (everything else).
 type relocateOutput struct {
-	r       Reporter
-	pending []byte
-	done    plan.Progress
-	last    time.Time
+	transport.LineWriter
+	r    Reporter
+	done plan.Progress
+	last time.Time
 }
 
-func newRelocateOutput(r Reporter) *relocateOutput { return &relocateOutput{r: r} }
-
-func (o *relocateOutput) Write(p []byte) (int, error) {
-	o.pending = append(o.pending, p...)
-	for {
-		i := bytes.IndexByte(o.pending, '\n')
-		if i < 0 {
-			return len(p), nil
-		}
-		o.line(string(o.pending[:i]))
-		o.pending = o.pending[i+1:]
-	}
+func newRelocateOutput(r Reporter) *relocateOutput {
+	o := &relocateOutput{r: r}
+	o.Line = o.line
+	return o
 }
 
 func (o *relocateOutput) line(l string) {
@@ -131,10 +122,7 @@ func (o *relocateOutput) line(l string) {
 
 // Flush reports the last partial line and the final count.
 func (o *relocateOutput) Flush() {
-	if len(o.pending) > 0 {
-		o.line(string(o.pending))
-		o.pending = nil
-	}
+	o.LineWriter.Flush()
 	if o.done != (plan.Progress{}) {
 		o.r.Progress(o.done)
 	}
