@@ -5,199 +5,335 @@ import (
 	"path"
 	"strings"
 
+	hashicl "github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/gocty"
+
+	"github.com/shoal-sh/shoal/block"
 	"github.com/shoal-sh/shoal/hcl"
 	"github.com/shoal-sh/shoal/steps"
 )
 
-// Compile turns a config into steps, one entry per piece of desired state
-// on a node, in compile order (the planner sorts by phase). With targets,
-// only steps on those nodes are kept; they may still read facts elsewhere
-// (a replica's replicate reads the primary).
-func Compile(cfg *hcl.Config, targets []string) ([]Entry, error) {
-	nodes := map[string]*hcl.Node{}
-	for _, n := range cfg.Nodes {
-		nodes[n.Name] = n
-	}
-	for _, t := range targets {
-		if nodes[t] == nil {
-			return nil, fmt.Errorf("--target %s: no such node in the configuration", t)
-		}
-	}
-	storages := map[string]*hcl.Storage{}
-	for _, s := range cfg.Storages {
-		storages[s.Name] = s
-	}
+// Compiled is a configuration turned into steps on nodes, with the
+// relations between them resolved.
+type Compiled struct {
+	Entries []steps.Entry
+	graph   *graph
+}
 
-	c := &compiler{nodes: nodes, storages: storages, seen: map[string]bool{}}
-	for _, site := range cfg.Sites {
-		st := storages[site.Storage]
-		if st == nil {
-			return nil, fmt.Errorf("site %s: unknown storage %q", site.Name, site.Storage)
-		}
-		c.storage(st, site)
-		c.site(site, st)
-	}
-	if len(targets) == 0 {
-		return c.entries, nil
-	}
-	keep := map[string]bool{}
+// Compile turns a config into entries: per site, the built-in steps (its
+// storage's export, each node's fstab line and mount, the site root and
+// the owner's ids on every node, the recipe's detect files on the
+// primary, replicate to each replica) and what each of its blocks
+// compiles to through its kind; then the relations between them become
+// the graph the planner orders by. With targets, only entries on those
+// nodes are kept; they may still read facts elsewhere (a replica's
+// replicate reads the primary). Problems are diagnostics naming the block.
+func Compile(cfg *hcl.Config, targets []string) (*Compiled, hashicl.Diagnostics) {
+	var diags hashicl.Diagnostics
 	for _, t := range targets {
-		keep[t] = true
-	}
-	var out []Entry
-	for _, e := range c.entries {
-		if keep[e.Step.Node()] {
-			out = append(out, e)
+		if cfg.Node(t) == nil {
+			diags = append(diags, &hashicl.Diagnostic{Severity: hashicl.DiagError, Summary: "Unknown target",
+				Detail: fmt.Sprintf("--target %s: no such node in the configuration.", t)})
 		}
 	}
-	return out, nil
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	c := &compiler{cfg: cfg, seen: map[string]bool{}}
+	for _, site := range cfg.Sites {
+		c.site(site)
+	}
+	diags = append(diags, c.diags...)
+	if diags.HasErrors() {
+		return nil, dedupe(diags)
+	}
+	entries := c.entries
+	if len(targets) > 0 {
+		keep := map[string]bool{}
+		for _, t := range targets {
+			keep[t] = true
+		}
+		var kept []steps.Entry
+		for _, e := range entries {
+			if keep[e.Step.Node()] {
+				kept = append(kept, e)
+			}
+		}
+		entries = kept
+	}
+	compiled, ds := relate(entries, cfg)
+	diags = append(diags, ds...)
+	if diags.HasErrors() {
+		return nil, dedupe(diags)
+	}
+	return compiled, dedupe(diags)
+}
+
+// Relate resolves the relations of entries made by hand (tests, tools):
+// what Compile does once it has made them.
+func Relate(entries []steps.Entry) (*Compiled, hashicl.Diagnostics) {
+	return relate(entries, nil)
+}
+
+func relate(entries []steps.Entry, cfg *hcl.Config) (*Compiled, hashicl.Diagnostics) {
+	g, diags := newGraph(entries, cfg)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return &Compiled{Entries: entries, graph: g}, nil
 }
 
 type compiler struct {
-	nodes    map[string]*hcl.Node
-	storages map[string]*hcl.Storage
-	entries  []Entry
-	seen     map[string]bool // step IDs already compiled (a storage shared by sites)
+	cfg     *hcl.Config
+	entries []steps.Entry
+	seen    map[string]bool // step IDs already compiled (a storage shared by sites)
+	diags   hashicl.Diagnostics
 }
 
-func (c *compiler) add(e Entry) {
-	if c.seen[e.Step.ID()] {
+func (c *compiler) add(es ...steps.Entry) {
+	for _, e := range es {
+		if c.seen[e.Step.ID()] {
+			continue
+		}
+		c.seen[e.Step.ID()] = true
+		c.entries = append(c.entries, e)
+	}
+}
+
+// site compiles one site: its storage, its checks, its blocks, then
+// replicate, whose exclusions come from the blocks' claims.
+func (c *compiler) site(site *hcl.Site) {
+	st := c.cfg.Storage(site.Storage)
+	s := &steps.Site{
+		Name: site.Name, Root: site.Root, Primary: site.Primary,
+		Nodes: site.Nodes, Replicas: site.Replicas(),
+		Owner: site.Owner, Group: site.Group, Merge: site.OnConflict == "merge",
+	}
+	if s.Group == "" {
+		s.Group = site.Owner
+	}
+	if st != nil {
+		c.storage(st, site)
+		s.Storage = &steps.Storage{Type: st.Type, Mount: st.Mount, Check: mountCheck(st, serverAddress(st, c.cfg))}
+	}
+	c.checks(site, s, st)
+
+	kinds := map[string]*steps.Kind{}
+	for _, k := range steps.Kinds() {
+		kinds[k.Type] = k
+	}
+	for _, b := range site.Blocks {
+		s.Claims = append(s.Claims, kinds[b.Kind].Claims(b)...)
+	}
+	for _, b := range site.Blocks {
+		c.block(site, s, kinds[b.Kind], b)
+	}
+	c.replicate(s)
+}
+
+// block compiles one block of a site through its kind; a step's entries
+// get the relations it declares and come after the site's folder work on
+// their node, as SPEC orders config after files.
+func (c *compiler) block(site *hcl.Site, s *steps.Site, k *steps.Kind, b *block.Decl) {
+	if k.Compile == nil {
 		return
 	}
-	c.seen[e.Step.ID()] = true
-	c.entries = append(c.entries, e)
+	u := &steps.Unit{Site: s, Decl: b, Eval: func(node string) (*block.Decl, hashicl.Diagnostics) {
+		d, diags := c.cfg.Eval(site, b, node)
+		if diags.HasErrors() {
+			return nil, diags
+		}
+		return d, append(diags, k.Check(d)...)
+	}}
+	if k.IsStep {
+		nodes, ok := c.on(site, k, b)
+		if !ok {
+			return
+		}
+		u.Nodes = nodes
+	}
+	entries, diags := k.Compile(u)
+	c.diags = append(c.diags, diags...)
+	for i := range entries {
+		e := &entries[i]
+		e.Block = b.Address()
+		if !k.IsStep {
+			continue
+		}
+		n := e.Step.Node()
+		for _, kind := range []string{"relocate", "replicate", "purge", "perms"} {
+			e.After = append(e.After, steps.Ref{Site: site.Name, Node: n, Kind: kind})
+		}
+		for _, r := range b.After {
+			e.After = append(e.After, steps.Ref{Site: site.Name, Node: n, Block: r.String(), Near: true, Range: r.Range.Ptr()})
+		}
+		for _, r := range b.OnChange {
+			e.OnChange = append(e.OnChange, steps.Ref{Site: site.Name, Node: n, Block: r.String(), Near: true, Range: r.Range.Ptr()})
+		}
+	}
+	c.add(entries...)
+}
+
+// on resolves a step's `on` to nodes, in config order: "primary",
+// "replicas", "all" (the site's nodes), or roles and node names of the
+// configuration, one or a list of them.
+func (c *compiler) on(site *hcl.Site, k *steps.Kind, b *block.Decl) ([]string, bool) {
+	words := []string{k.DefaultOn}
+	subject := b.DeclRange.Ptr()
+	if b.On != nil {
+		subject = b.On.Range().Ptr()
+		v, diags := c.cfg.EvalExpr(site, b, b.On)
+		c.diags = append(c.diags, diags...)
+		if diags.HasErrors() {
+			return nil, false
+		}
+		words = onWords(v)
+		if words == nil {
+			c.diags = append(c.diags, &hashicl.Diagnostic{Severity: hashicl.DiagError, Summary: "Invalid on",
+				Detail:  fmt.Sprintf("%s: on is \"primary\", \"replicas\", \"all\", a role or a node name, or a list of them.", b.Owner),
+				Subject: subject})
+			return nil, false
+		}
+	}
+	want := map[string]bool{}
+	for _, w := range words {
+		switch w {
+		case "primary":
+			want[site.Primary] = true
+		case "replicas":
+			for _, n := range site.Replicas() {
+				want[n] = true
+			}
+		case "all":
+			for _, n := range site.Nodes {
+				want[n] = true
+			}
+		default:
+			for _, n := range c.cfg.Nodes {
+				if n.Name == w || contains(n.Roles, w) {
+					want[n.Name] = true
+				}
+			}
+		}
+	}
+	var nodes []string
+	for _, n := range c.cfg.Nodes {
+		if want[n.Name] {
+			nodes = append(nodes, n.Name)
+		}
+	}
+	if len(nodes) == 0 {
+		c.diags = append(c.diags, &hashicl.Diagnostic{Severity: hashicl.DiagError, Summary: "No node to run on",
+			Detail:  fmt.Sprintf("Site %q: %s runs on %s, which names no node.", site.Name, b.Describe(), strings.Join(quoteAll(words), ", ")),
+			Subject: subject})
+		return nil, false
+	}
+	return nodes, true
+}
+
+// onWords reads on's value: a string or a list of strings; nil otherwise.
+func onWords(v cty.Value) []string {
+	v, _ = v.UnmarkDeep()
+	if v.IsNull() || !v.IsWhollyKnown() {
+		return nil
+	}
+	if v.Type() == cty.String {
+		return []string{v.AsString()}
+	}
+	var words []string
+	if err := gocty.FromCtyValue(v, &words); err != nil || len(words) == 0 {
+		return nil
+	}
+	return words
 }
 
 // storage: the server exports it, and every node of the site has an fstab
 // line and a live mount.
 func (c *compiler) storage(st *hcl.Storage, site *hcl.Site) {
 	if st.Type != "mounted" && st.Server != "" {
-		c.add(Entry{Phase: PhaseExport, Step: &steps.Export{
+		c.add(steps.Entry{Step: &steps.Export{
 			NodeName: st.Server, Dir: st.Export, Allow: st.Allow, Type: st.Type,
 		}})
 	}
-	addr := serverAddress(st, c.nodes)
+	addr := serverAddress(st, c.cfg)
 	for _, n := range site.Nodes {
 		if st.Type != "mounted" {
-			c.add(Entry{Phase: PhaseFstab, Step: &steps.Fstab{
-				NodeName: n, MountPoint: st.Mount,
-				Line: steps.FstabLine(st.Type, addr, st.Export, st.Mount, st.Options),
-			}})
+			c.add(steps.Entry{
+				Step: &steps.Fstab{
+					NodeName: n, MountPoint: st.Mount,
+					Line: steps.FstabLine(st.Type, addr, st.Export, st.Mount, st.Options),
+				},
+				After: []steps.Ref{{Kind: "export"}},
+			})
 		}
-		c.add(Entry{Phase: PhaseMount, Step: &steps.Mount{
-			NodeName: n, MountPoint: st.Mount, Type: st.Type,
-			ExpectSource: expectedSource(st, addr), VerifyOnly: st.Type == "mounted",
-		}})
+		c.add(steps.Entry{
+			Step: &steps.Mount{
+				NodeName: n, MountPoint: st.Mount, Type: st.Type,
+				ExpectSource: expectedSource(st, addr), VerifyOnly: st.Type == "mounted",
+			},
+			After: []steps.Ref{{Node: n, Kind: "fstab"}, {Kind: "export"}},
+		})
 	}
 }
 
-// site: relocate on the primary, replicate to the others, link and purge
-// there, and the owner of writable folders everywhere.
-func (c *compiler) site(site *hcl.Site, st *hcl.Storage) {
-	addr := serverAddress(st, c.nodes)
+// checks: the primary holds the installed site and the recipe's detect
+// files; the owner's numbers match wherever files on the storage are
+// written (every node of the site, and an nfs server: the Aegir caveat).
+func (c *compiler) checks(site *hcl.Site, s *steps.Site, st *hcl.Storage) {
+	c.add(steps.Entry{Site: site.Name, Step: &steps.SiteRoot{NodeName: site.Primary, Site: site.Name, Root: site.Root}})
+	if len(site.Detect) > 0 {
+		c.add(steps.Entry{Site: site.Name, Step: &steps.Detect{NodeName: site.Primary, Site: site.Name, Recipe: site.RecipeName, Root: site.Root, Files: site.Detect}})
+	}
+	if site.Owner == "" {
+		return
+	}
+	others := append([]string(nil), site.Nodes...)
+	if st != nil && st.Type == "nfs" && st.Server != "" {
+		others = append(others, st.Server)
+	}
+	for _, n := range others {
+		if n != site.Primary {
+			c.add(steps.Entry{Site: site.Name, Step: &steps.UserIDs{NodeName: n, Owner: site.Owner, Reference: site.Primary}})
+		}
+	}
+}
+
+// replicate streams the primary's tree to each replica once the primary's
+// folders have moved, leaving out what blocks claim: shared and written
+// paths entirely, the contents of purged and local folders.
+func (c *compiler) replicate(s *steps.Site) {
 	var skip, empty []string
-	for _, d := range site.DynamicDirs {
-		skip = append(skip, d.Path)
-	}
-	for _, cd := range site.CacheDirs {
-		empty = append(empty, cd.Path)
-	}
-	for _, l := range site.LocalDirs {
-		empty = append(empty, l.Path) // replicated as a folder, its contents each node's own
-	}
-	// Without a group, the owner's group of the same name (www-data:www-data),
-	// the Debian convention for service users.
-	group := site.Group
-	if group == "" {
-		group = site.Owner
-	}
-	owner := ""
-	if site.Owner != "" {
-		owner = site.Owner + ":" + group
-	}
-	c.add(Entry{Phase: PhaseUsers, Site: site.Name, Step: &steps.SiteRoot{NodeName: site.Primary, Site: site.Name, Root: site.Root}})
-	if site.Owner != "" {
-		// the owner's numbers must match wherever files on the storage are
-		// written: every node of the site, and an nfs server (the Aegir caveat)
-		others := append([]string(nil), site.Nodes...)
-		if st.Type == "nfs" && st.Server != "" {
-			others = append(others, st.Server)
+	for _, cl := range s.Claims {
+		if cl.Space != block.InRoot {
+			continue
 		}
-		for _, n := range others {
-			if n != site.Primary {
-				c.add(Entry{Phase: PhaseUsers, Site: site.Name, Step: &steps.UserIDs{NodeName: n, Owner: site.Owner, Reference: site.Primary}})
-			}
+		switch cl.Use {
+		case block.Shared, block.Written:
+			skip = append(skip, cl.Path)
+		case block.Purged, block.Local:
+			empty = append(empty, cl.Path)
 		}
 	}
-	for _, n := range site.Nodes {
-		phase := PhaseReplica
-		var replicate steps.Step
-		if n == site.Primary {
-			phase = PhasePrimary
-		} else {
-			replicate = &steps.Replicate{
-				Site: site.Name, Primary: site.Primary, NodeName: n, Root: site.Root, Skip: skip, Empty: empty,
-			}
-			c.add(Entry{Phase: PhaseReplicate, Site: site.Name, Step: replicate})
-		}
-		for _, d := range site.DynamicDirs {
-			shared := d.Shared
-			if shared == "" {
-				shared = d.Path
-			}
-			c.add(Entry{Phase: phase, Site: site.Name, Step: &steps.Relocate{
-				NodeName: n, Site: site.Name, Root: site.Root, Dir: d.Path,
-				Shared:     path.Join(st.Mount, site.Name, shared),
-				Mount:      st.Mount,
-				MountCheck: mountCheck(st, addr),
-				// shoal mounts it earlier in the same apply, unless someone else must
-				MountPlanned: st.Type != "mounted",
-				Replica:      n != site.Primary,
-				Merge:        site.OnConflict == "merge",
-			}})
-		}
-		if replicate != nil {
-			for _, cd := range site.CacheDirs {
-				c.add(Entry{Phase: PhasePurge, Site: site.Name, Follows: replicate.ID(), Step: &steps.Purge{
-					NodeName: n, Site: site.Name, Root: site.Root, Dir: cd.Path, Owner: owner,
-				}})
-			}
-		}
-		for _, w := range site.Writable {
-			if site.Owner == "" {
-				break
-			}
-			inside, isDynamic := withinDynamic(w.Path, site.DynamicDirs)
-			if inside && n != site.Primary {
-				continue // on the storage: the primary sees to it, once
-			}
-			c.add(Entry{Phase: PhasePerms, Site: site.Name, Step: &steps.Perms{
-				NodeName: n, Site: site.Name, Root: site.Root, Dir: w.Path,
-				Owner: site.Owner, Group: group, Mode: w.Mode, OnlyTarget: isDynamic, Shallow: inside,
-			}})
-		}
+	for _, n := range s.Replicas {
+		c.add(steps.Entry{
+			Site: s.Name,
+			Step: &steps.Replicate{Site: s.Name, Primary: s.Primary, NodeName: n, Root: s.Root, Skip: skip, Empty: empty},
+			After: []steps.Ref{
+				{Site: s.Name, Node: s.Primary, Kind: "relocate"},
+				{Node: n, Kind: "users"},
+				{Node: n, Kind: "mount"},
+			},
+		})
 	}
-}
-
-// withinDynamic says whether p lies in (or is) one of the dynamic dirs.
-func withinDynamic(p string, dirs []hcl.DynamicDir) (inside, equal bool) {
-	for _, d := range dirs {
-		if p == d.Path {
-			return true, true
-		}
-		if strings.HasPrefix(p, d.Path+"/") {
-			inside = true
-		}
-	}
-	return inside, false
 }
 
 // serverAddress is how clients reach the storage server.
-func serverAddress(st *hcl.Storage, nodes map[string]*hcl.Node) string {
+func serverAddress(st *hcl.Storage, cfg *hcl.Config) string {
 	if st.Address != "" {
 		return st.Address
 	}
-	if n := nodes[st.Server]; n != nil {
+	if n := cfg.Node(st.Server); n != nil {
 		return n.Host
 	}
 	return st.Server
@@ -239,4 +375,37 @@ func mountFSType(storageType string) string {
 		return storageType
 	}
 	return ""
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func quoteAll(words []string) []string {
+	out := make([]string, len(words))
+	for i, w := range words {
+		out[i] = fmt.Sprintf("%q", w)
+	}
+	return out
+}
+
+// dedupe drops repeated diagnostics: a block compiled on many nodes
+// reports the same problem once.
+func dedupe(diags hashicl.Diagnostics) hashicl.Diagnostics {
+	seen := map[string]bool{}
+	var out hashicl.Diagnostics
+	for _, d := range diags {
+		key := fmt.Sprintf("%d\x00%s\x00%s\x00%v", d.Severity, d.Summary, d.Detail, d.Subject)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, d)
+	}
+	return out
 }

@@ -8,21 +8,31 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/shoal-sh/shoal/block"
 	"github.com/shoal-sh/shoal/hcl"
 	"github.com/shoal-sh/shoal/steps"
 )
 
 func loadDolphinFixture(t *testing.T) *hcl.Config {
 	t.Helper()
-	cfg, diags := hcl.NewLoader().Load(hcl.LoadOptions{Dir: filepath.Join("..", "fixtures", "dolphin")})
+	cfg, diags := hcl.NewLoader(steps.BlockKinds()).Load(hcl.LoadOptions{Dir: filepath.Join("..", "fixtures", "dolphin")})
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
 	return cfg
 }
 
+func compileOK(t *testing.T, cfg *hcl.Config, targets []string) *Compiled {
+	t.Helper()
+	c, diags := Compile(cfg, targets)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	return c
+}
+
 // kindsPerNode counts compiled steps by node and kind.
-func kindsPerNode(entries []Entry) map[string]map[string]int {
+func kindsPerNode(entries []steps.Entry) map[string]map[string]int {
 	out := map[string]map[string]int{}
 	for _, e := range entries {
 		n := e.Step.Node()
@@ -34,44 +44,55 @@ func kindsPerNode(entries []Entry) map[string]map[string]int {
 	return out
 }
 
+// insideDynamic says whether p lies in (or is) one of the dynamic dirs.
+func insideDynamic(p string, dirs []*block.Decl) bool {
+	for _, d := range dirs {
+		if block.Within(p, d.Label) {
+			return true
+		}
+	}
+	return false
+}
+
 func TestCompileDolphinFixture(t *testing.T) {
 	cfg := loadDolphinFixture(t)
 	site := cfg.Sites[0]
-	entries, err := Compile(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dyn, caches := len(site.DynamicDirs), len(site.CacheDirs)
+	c := compileOK(t, cfg, nil)
+	dynamic, writable := site.BlocksOf("dynamic_dir"), site.BlocksOf("writable")
+	dyn, caches := len(dynamic), len(site.BlocksOf("cache_dir"))
 	var writableOutsideStorage int
-	for _, w := range site.Writable {
-		if inside, _ := withinDynamic(w.Path, site.DynamicDirs); !inside {
+	for _, w := range writable {
+		if !insideDynamic(w.Label, dynamic) {
 			writableOutsideStorage++
 		}
 	}
 	replica := map[string]int{"users": 1, "fstab": 1, "mount": 1, "replicate": 1, "relocate": dyn, "purge": caches, "perms": writableOutsideStorage}
 	want := map[string]map[string]int{
 		"files": {"export": 1},
-		"web1":  {"site-root": 1, "fstab": 1, "mount": 1, "relocate": dyn, "perms": len(site.Writable)},
+		"web1":  {"site-root": 1, "fstab": 1, "mount": 1, "relocate": dyn, "perms": len(writable)},
 		"web2":  replica,
 		"web3":  replica,
 	}
-	if d := cmp.Diff(want, kindsPerNode(entries)); d != "" {
+	if d := cmp.Diff(want, kindsPerNode(c.Entries)); d != "" {
 		t.Errorf("steps per node (-want +got):\n%s", d)
 	}
 	ids := map[string]bool{}
-	for _, e := range entries {
+	for _, e := range c.Entries {
 		if ids[e.Step.ID()] {
 			t.Errorf("step ID %s compiled twice", e.Step.ID())
 		}
 		ids[e.Step.ID()] = true
-		if p, ok := e.Step.(*steps.Purge); ok && e.Follows != "web2/replicate/var/www/dolphin" && p.NodeName == "web2" {
-			t.Errorf("purge on web2 must follow web2's replicate, follows %q", e.Follows)
+		if p, ok := e.Step.(*steps.Purge); ok && p.NodeName == "web2" {
+			want := []steps.Ref{{Site: "community", Node: "web2", Kind: "replicate"}}
+			if d := cmp.Diff(want, e.OnChange); d != "" {
+				t.Errorf("purge on web2 must follow web2's replicate (-want +got):\n%s", d)
+			}
 		}
 		if r, ok := e.Step.(*steps.Replicate); ok && !slices.Contains(r.Empty, "modules/boonex/forum/log") {
 			t.Errorf("%s: a local_dir's contents must stay out of the stream: Empty = %v", r.ID(), r.Empty)
 		}
 		if r, ok := e.Step.(*steps.Relocate); ok {
-			if r.Shared != filepath.Join("/mnt/nas/community", sharedOf(site, r.Dir)) {
+			if r.Shared != filepath.Join("/mnt/nas/community", sharedOf(dynamic, r.Dir)) {
 				t.Errorf("%s: shared %s", r.ID(), r.Shared)
 			}
 			if r.MountCheck != "root@files:/srv/nas" {
@@ -81,13 +102,13 @@ func TestCompileDolphinFixture(t *testing.T) {
 	}
 }
 
-func sharedOf(site *hcl.Site, dir string) string {
-	for _, d := range site.DynamicDirs {
-		if d.Path == dir {
-			if d.Shared != "" {
-				return d.Shared
+func sharedOf(dirs []*block.Decl, dir string) string {
+	for _, d := range dirs {
+		if d.Label == dir {
+			if d.Known("shared") {
+				return d.String("shared")
 			}
-			return d.Path
+			return d.Label
 		}
 	}
 	panic(fmt.Sprintf("no dynamic dir %s", dir))
@@ -95,16 +116,39 @@ func sharedOf(site *hcl.Site, dir string) string {
 
 func TestCompileTargetsKeepOnlyTheirNodes(t *testing.T) {
 	cfg := loadDolphinFixture(t)
-	entries, err := Compile(cfg, []string{"web2"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
+	c := compileOK(t, cfg, []string{"web2"})
+	for _, e := range c.Entries {
 		if e.Step.Node() != "web2" {
 			t.Errorf("--target web2 kept %s", e.Step.ID())
 		}
 	}
-	if _, err := Compile(cfg, []string{"web9"}); err == nil {
+	if _, diags := Compile(cfg, []string{"web9"}); !diags.HasErrors() {
 		t.Error("an unknown --target must be an error")
+	}
+}
+
+// TestCompileOrdersTheDolphinJobAsSPECSays checks the depth the graph
+// gives each kind of step: exports, then fstab, mounts, the primary's
+// moves, replicate, then links, purges and owners on replicas.
+func TestCompileOrdersTheDolphinJobAsSPECSays(t *testing.T) {
+	c := compileOK(t, loadDolphinFixture(t), nil)
+	depth := map[string]int{}
+	for i, e := range c.Entries {
+		key := e.Step.Kind()
+		if r, ok := e.Step.(*steps.Relocate); ok && r.Replica {
+			key = "link"
+		}
+		if d, seen := depth[key]; !seen || c.graph.depth[i] > d {
+			depth[key] = c.graph.depth[i]
+		}
+	}
+	order := []string{"export", "fstab", "mount", "relocate", "replicate", "link", "perms"}
+	for i := 1; i < len(order); i++ {
+		if depth[order[i-1]] >= depth[order[i]] {
+			t.Errorf("%s (depth %d) must come before %s (depth %d)", order[i-1], depth[order[i-1]], order[i], depth[order[i]])
+		}
+	}
+	if depth["purge"] <= depth["replicate"] {
+		t.Errorf("purge (depth %d) must follow replicate (depth %d)", depth["purge"], depth["replicate"])
 	}
 }

@@ -60,10 +60,13 @@ func TestPlanApplyOverSSH(t *testing.T) {
 	mediaBefore := checksums(t, filepath.Join(root1, "media"))
 
 	hosts, servers := dialNodes(ctx, t, "web1", "web2")
-	entries := siteEntries(root1, root2, filepath.Join(storage, "demo", "media"))
+	compiled, diags := cluster.Relate(siteEntries(root1, root2, filepath.Join(storage, "demo", "media")))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
 	planner := &cluster.Planner{Nodes: []string{"web1", "web2"}, Hosts: hosts, Parallel: 4}
 
-	first, _ := planner.Plan(ctx, entries, "test")
+	first, _ := planner.Plan(ctx, compiled, "test")
 	if failed := first.Failed(); len(failed) > 0 {
 		t.Fatalf("first plan failed on %s: %s", failed[0].Name, failed[0].Error)
 	}
@@ -83,7 +86,7 @@ func TestPlanApplyOverSSH(t *testing.T) {
 		t.Fatalf("first plan: changes %v, conflicts %d; want changes and no conflicts", first.HasChanges(), len(first.Conflicts()))
 	}
 
-	run, combine := cluster.Runner(entries, hosts)
+	run, combine := cluster.Runner(compiled.Entries, hosts)
 	summary := plan.Execute(ctx, first, run, quietHook{}, plan.ExecOptions{Parallel: 4, Combine: combine})
 	if summary.Failed > 0 || summary.Skipped > 0 {
 		t.Fatalf("apply: %+v", summary)
@@ -105,7 +108,7 @@ func TestPlanApplyOverSSH(t *testing.T) {
 		t.Errorf("replica cache: %d entries (%v), want an empty folder", len(entries), err)
 	}
 
-	again, _ := planner.Plan(ctx, entries, "test")
+	again, _ := planner.Plan(ctx, compiled, "test")
 	for _, c := range again.Changes {
 		if c.Action != plan.NoOp {
 			t.Errorf("re-plan: %s is %c (%s), want a NoOp", c.ID, c.Action, c.Summary)
@@ -121,7 +124,7 @@ func TestPlanApplyOverSSH(t *testing.T) {
 // siteEntries is what Compile would make of a site "demo" with one dynamic
 // folder (media) and one cache, on two nodes that share this machine's
 // disk: the replica's tree sits beside the primary's (PrimaryRoot).
-func siteEntries(root1, root2, shared string) []cluster.Entry {
+func siteEntries(root1, root2, shared string) []steps.Entry {
 	relocate := func(node, root string) *steps.Relocate {
 		return &steps.Relocate{
 			NodeName: node, Site: "demo", Root: root, Dir: "media", Shared: shared,
@@ -132,16 +135,16 @@ func siteEntries(root1, root2, shared string) []cluster.Entry {
 		Site: "demo", Primary: "web1", NodeName: "web2", Root: root2, PrimaryRoot: root1,
 		Skip: []string{"media"}, Empty: []string{"cache"},
 	}
-	return []cluster.Entry{
-		{Phase: cluster.PhaseMount, Step: &steps.Mount{NodeName: "web1", MountPoint: sharedMemory, Type: "mounted", VerifyOnly: true}},
-		{Phase: cluster.PhaseMount, Step: &steps.Mount{NodeName: "web2", MountPoint: sharedMemory, Type: "mounted", VerifyOnly: true}},
-		{Phase: cluster.PhaseUsers, Site: "demo", Step: &steps.SiteRoot{NodeName: "web1", Site: "demo", Root: root1}},
-		{Phase: cluster.PhasePrimary, Site: "demo", Step: relocate("web1", root1)},
-		{Phase: cluster.PhaseReplicate, Site: "demo", Step: replicate},
-		{Phase: cluster.PhaseReplica, Site: "demo", Step: relocate("web2", root2)},
-		{Phase: cluster.PhasePurge, Site: "demo", Follows: replicate.ID(), Step: &steps.Purge{
-			NodeName: "web2", Site: "demo", Root: root2, Dir: "cache",
-		}},
+	replicated := steps.Ref{Site: "demo", Node: "web2", Kind: "replicate"}
+	return []steps.Entry{
+		{Step: &steps.Mount{NodeName: "web1", MountPoint: sharedMemory, Type: "mounted", VerifyOnly: true}},
+		{Step: &steps.Mount{NodeName: "web2", MountPoint: sharedMemory, Type: "mounted", VerifyOnly: true}},
+		{Site: "demo", Step: &steps.SiteRoot{NodeName: "web1", Site: "demo", Root: root1}},
+		{Site: "demo", Step: relocate("web1", root1), After: []steps.Ref{{Node: "web1", Kind: "mount"}}},
+		{Site: "demo", Step: replicate, After: []steps.Ref{{Site: "demo", Node: "web1", Kind: "relocate"}}},
+		{Site: "demo", Step: relocate("web2", root2), After: []steps.Ref{{Node: "web2", Kind: "mount"}, replicated}},
+		{Site: "demo", Step: &steps.Purge{NodeName: "web2", Site: "demo", Root: root2, Dir: "cache"},
+			After: []steps.Ref{replicated}, OnChange: []steps.Ref{replicated}},
 	}
 }
 

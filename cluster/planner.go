@@ -10,10 +10,11 @@ import (
 
 	"github.com/shoal-sh/shoal/facts"
 	"github.com/shoal-sh/shoal/plan"
+	"github.com/shoal-sh/shoal/steps"
 	"github.com/shoal-sh/shoal/transport"
 )
 
-// Planner diffs entries against the live nodes.
+// Planner diffs compiled entries against the live nodes.
 type Planner struct {
 	Nodes    []string                  // every node in config order (orders the output)
 	Hosts    map[string]transport.Host // connected nodes
@@ -25,7 +26,8 @@ type Planner struct {
 // returns the plan in execution order, with the facts it read. A node that
 // cannot be reached or read gets NodeState.Error and no changes; the other
 // nodes are still planned.
-func (pl *Planner) Plan(ctx context.Context, entries []Entry, configDigest string) (*plan.Plan, *facts.Set) {
+func (pl *Planner) Plan(ctx context.Context, c *Compiled, configDigest string) (*plan.Plan, *facts.Set) {
+	entries := c.Entries
 	set := facts.NewSet(pl.Hosts)
 	nodeErr := map[string]error{}
 	for n, err := range pl.DialErrs {
@@ -46,20 +48,22 @@ func (pl *Planner) Plan(ctx context.Context, entries []Entry, configDigest strin
 				return
 			}
 		}
-		c, err := e.Step.Diff(ctx, set)
+		ch, err := e.Step.Diff(ctx, set)
 		if err != nil {
 			diffErr[i] = fmt.Errorf("%s: %w", e.Step.ID(), err)
 			return
 		}
-		if c.ID == "" {
-			c.ID = e.Step.ID()
+		if ch.ID == "" {
+			ch.ID = e.Step.ID()
 		}
-		if c.Site == "" {
-			c.Site = e.Site
+		if ch.Site == "" {
+			ch.Site = e.Site
 		}
-		changes[i] = c
+		changes[i] = ch
 	})
-	settleFollowers(entries, changes)
+	order := c.graph.planOrder(entries, pl.Nodes)
+	settleFollowers(c.graph, order, changes)
+	wireAfter(c.graph, order, changes)
 	for i, err := range diffErr {
 		if err == nil {
 			continue
@@ -80,12 +84,16 @@ func (pl *Planner) Plan(ctx context.Context, entries []Entry, configDigest strin
 		}
 		p.Nodes = append(p.Nodes, st)
 	}
-	p.Changes = order(entries, changes, pl.Nodes)
+	for _, i := range order {
+		if changes[i] != nil {
+			p.Changes = append(p.Changes, changes[i])
+		}
+	}
 	return p, set
 }
 
 // gather fetches, per node, every fact the entries declare, in one round trip.
-func (pl *Planner) gather(ctx context.Context, set *facts.Set, entries []Entry, nodeErr map[string]error) {
+func (pl *Planner) gather(ctx context.Context, set *facts.Set, entries []steps.Entry, nodeErr map[string]error) {
 	perNode := map[string][]facts.Fact{}
 	for _, e := range entries {
 		for _, nf := range e.Step.Facts() {
@@ -130,24 +138,70 @@ func (pl *Planner) each(n int, f func(i int)) {
 	wg.Wait()
 }
 
-// settleFollowers turns a follower's change into a NoOp when the change it
-// follows does nothing.
-func settleFollowers(entries []Entry, changes []*plan.Change) {
-	byID := map[string]*plan.Change{}
-	for i, e := range entries {
-		if changes[i] != nil {
-			byID[e.Step.ID()] = changes[i]
-		}
-	}
-	for i, e := range entries {
-		c := changes[i]
-		if e.Follows == "" || c == nil || c.Action == plan.NoOp || c.Action == plan.Conflict {
+// changes reports whether a change does something (or is refused).
+func changes(c *plan.Change) bool {
+	return c != nil && c.Action != plan.NoOp
+}
+
+// settleFollowers turns a follower's change into a NoOp when nothing it
+// follows (on_change) changes; order is topological, so a follower of a
+// follower sees its lead settled.
+func settleFollowers(g *graph, order []int, cs []*plan.Change) {
+	for _, i := range order {
+		c := cs[i]
+		if len(g.follows[i]) == 0 || !changes(c) || c.Action == plan.Conflict {
 			continue
 		}
-		if lead, ok := byID[e.Follows]; ok && lead.Action == plan.NoOp {
-			c.Action = plan.NoOp
-			c.Reason = "left alone: " + e.Follows + " changes nothing"
-			c.Summary, c.Details, c.Total = "", nil, plan.Progress{}
+		var leads []string
+		moved := false
+		for _, j := range g.follows[i] {
+			if changes(cs[j]) {
+				moved = true
+				break
+			}
+			if cs[j] != nil {
+				leads = append(leads, cs[j].ID)
+			}
 		}
+		if moved {
+			continue
+		}
+		c.Action = plan.NoOp
+		c.Reason = "left alone: " + orNothing(leads) + " changes nothing"
+		c.Summary, c.Details, c.Total, c.Payload = "", nil, plan.Progress{}, nil
+	}
+}
+
+func orNothing(ids []string) string {
+	if len(ids) == 0 {
+		return "nothing it follows"
+	}
+	return strings.Join(ids, ", ")
+}
+
+// wireAfter fills each change's After with the nearest changes among its
+// dependencies: through dependencies that change nothing, to what they
+// wait for. A failure then skips everything that waits on it, and nothing
+// waits for a step with nothing to do.
+func wireAfter(g *graph, order []int, cs []*plan.Change) {
+	// frontier[i]: the changes that something waiting for i waits for.
+	frontier := make([][]string, len(cs))
+	for _, i := range order {
+		var after []string
+		seen := map[string]bool{}
+		for _, j := range g.deps[i] {
+			for _, id := range frontier[j] {
+				if !seen[id] {
+					seen[id] = true
+					after = append(after, id)
+				}
+			}
+		}
+		if changes(cs[i]) {
+			cs[i].After = after
+			frontier[i] = []string{cs[i].ID}
+			continue
+		}
+		frontier[i] = after
 	}
 }

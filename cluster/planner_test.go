@@ -49,15 +49,34 @@ func local(names ...string) map[string]transport.Host {
 	return m
 }
 
-func TestPlanOrdersAcrossNodesAndWiresDependencies(t *testing.T) {
-	entries := []Entry{
-		{Step: &echoStep{node: "web2", id: "link", state: "no"}, Phase: PhaseReplica, Site: "s"},
-		{Step: &echoStep{node: "web2", id: "replicate", state: "no"}, Phase: PhaseReplicate, Site: "s"},
-		{Step: &echoStep{node: "web1", id: "relocate", state: "no"}, Phase: PhasePrimary, Site: "s"},
-		{Step: &echoStep{node: "web1", id: "relocate-done", state: "ok"}, Phase: PhasePrimary, Site: "s"},
-		{Step: &echoStep{node: "web1", id: "mount", state: "no"}, Phase: PhaseMount},
-		{Step: &echoStep{node: "files", id: "export", state: "no"}, Phase: PhaseExport},
+// relateByHand builds the graph of hand-made entries.
+func relateByHand(t *testing.T, entries []steps.Entry) *Compiled {
+	t.Helper()
+	c, diags := Relate(entries)
+	if diags.HasErrors() {
+		t.Fatal(diags)
 	}
+	return c
+}
+
+// after refers to the entries of a block, as built-in relations refer to kinds.
+func after(blocks ...string) []steps.Ref {
+	var refs []steps.Ref
+	for _, b := range blocks {
+		refs = append(refs, steps.Ref{Block: b})
+	}
+	return refs
+}
+
+func TestPlanOrdersAcrossNodesAndWiresDependencies(t *testing.T) {
+	entries := relateByHand(t, []steps.Entry{
+		{Step: &echoStep{node: "web2", id: "link", state: "no"}, Block: "link", After: after("replicate")},
+		{Step: &echoStep{node: "web2", id: "replicate", state: "no"}, Block: "replicate", After: after("relocate")},
+		{Step: &echoStep{node: "web1", id: "relocate", state: "no"}, Block: "relocate", After: after("mount")},
+		{Step: &echoStep{node: "web1", id: "relocate-done", state: "ok"}, Block: "relocate", After: after("mount")},
+		{Step: &echoStep{node: "web1", id: "mount", state: "no"}, Block: "mount", After: after("export")},
+		{Step: &echoStep{node: "files", id: "export", state: "no"}, Block: "export"},
+	})
 	pl := &Planner{Nodes: []string{"files", "web1", "web2"}, Hosts: local("files", "web1", "web2"), Parallel: 4}
 	p, _ := pl.Plan(context.Background(), entries, "digest")
 	type row struct {
@@ -72,10 +91,11 @@ func TestPlanOrdersAcrossNodesAndWiresDependencies(t *testing.T) {
 	want := []row{
 		{"files/echo/export", plan.Update, nil},
 		{"web1/echo/mount", plan.Update, []string{"files/echo/export"}},
-		{"web1/echo/relocate", plan.Update, []string{"web1/echo/mount", "files/echo/export"}},
+		{"web1/echo/relocate", plan.Update, []string{"web1/echo/mount"}},
 		{"web1/echo/relocate-done", plan.NoOp, nil},
-		{"web2/echo/replicate", plan.Update, []string{"files/echo/export", "web1/echo/relocate"}},
-		{"web2/echo/link", plan.Update, []string{"web2/echo/replicate", "files/echo/export", "web1/echo/relocate"}},
+		// relocate-done has nothing to do: what it waits for is waited for instead
+		{"web2/echo/replicate", plan.Update, []string{"web1/echo/relocate", "web1/echo/mount"}},
+		{"web2/echo/link", plan.Update, []string{"web2/echo/replicate"}},
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("plan (-want +got):\n%s", d)
@@ -88,11 +108,11 @@ func TestPlanOrdersAcrossNodesAndWiresDependencies(t *testing.T) {
 }
 
 func TestPlanGoesOnWithoutAnUnreachableNode(t *testing.T) {
-	entries := []Entry{
-		{Step: &echoStep{node: "web1", id: "a", state: "no"}, Phase: PhasePrimary, Site: "s"},
-		{Step: &echoStep{node: "web3", id: "a", state: "no"}, Phase: PhaseReplica, Site: "s"},
-		{Step: &echoStep{node: "web2", id: "a", state: "no", extra: []steps.NodeFact{{Node: "web3", Fact: echoFact{"x"}}}}, Phase: PhaseReplica, Site: "s"},
-	}
+	entries := relateByHand(t, []steps.Entry{
+		{Step: &echoStep{node: "web1", id: "a", state: "no"}, Site: "s"},
+		{Step: &echoStep{node: "web3", id: "a", state: "no"}, Site: "s"},
+		{Step: &echoStep{node: "web2", id: "a", state: "no", extra: []steps.NodeFact{{Node: "web3", Fact: echoFact{"x"}}}}, Site: "s"},
+	})
 	pl := &Planner{
 		Nodes:    []string{"web1", "web2", "web3"},
 		Hosts:    local("web1", "web2"),
@@ -118,11 +138,11 @@ func TestPlanGoesOnWithoutAnUnreachableNode(t *testing.T) {
 }
 
 func TestPlanLetsOnePhaseOfANodeRunSideBySide(t *testing.T) {
-	entries := []Entry{
-		{Step: &echoStep{node: "web1", id: "media", state: "no"}, Phase: PhasePrimary, Site: "s"},
-		{Step: &echoStep{node: "web1", id: "files", state: "no"}, Phase: PhasePrimary, Site: "s"},
-		{Step: &echoStep{node: "web1", id: "perms", state: "no"}, Phase: PhasePerms, Site: "s"},
-	}
+	entries := relateByHand(t, []steps.Entry{
+		{Step: &echoStep{node: "web1", id: "media", state: "no"}, Block: "relocate"},
+		{Step: &echoStep{node: "web1", id: "files", state: "no"}, Block: "relocate"},
+		{Step: &echoStep{node: "web1", id: "perms", state: "no"}, After: after("relocate")},
+	})
 	pl := &Planner{Nodes: []string{"web1"}, Hosts: local("web1"), Parallel: 1}
 	p, _ := pl.Plan(context.Background(), entries, "d")
 	got := map[string][]string{}

@@ -12,7 +12,7 @@ import (
 
 // Runner carries out a plan's changes through the steps that made them,
 // and says which changes may share a session (for plan.ExecOptions.Combine).
-func Runner(entries []Entry, hosts map[string]transport.Host) (run plan.Runner, combine func(*plan.Change) bool) {
+func Runner(entries []steps.Entry, hosts map[string]transport.Host) (run plan.Runner, combine func(*plan.Change) bool) {
 	byID := map[string]steps.Step{}
 	for _, e := range entries {
 		byID[e.Step.ID()] = e.Step

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"github.com/shoal-sh/shoal/steps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,7 +22,7 @@ var webHosts = []string{"web1", "web2", "web3"}
 
 func loadFixture(t *testing.T) *hcl.Site {
 	t.Helper()
-	cfg, diags := hcl.NewLoader().Load(hcl.LoadOptions{Dir: filepath.Join(repoRoot, "fixtures", "dolphin")})
+	cfg, diags := hcl.NewLoader(steps.BlockKinds()).Load(hcl.LoadOptions{Dir: filepath.Join(repoRoot, "fixtures", "dolphin")})
 	if diags.HasErrors() {
 		t.Fatalf("fixture: %v", diags)
 	}
@@ -42,9 +43,9 @@ func userData(t *testing.T, host string, site *hcl.Site) string {
 
 func userDataAt(t *testing.T, host, root string, site *hcl.Site) string {
 	var b strings.Builder
-	for _, d := range site.DynamicDirs {
+	for _, d := range site.BlocksOf("dynamic_dir") {
 		fmt.Fprintf(&b, "cd %s/ 2>/dev/null && echo '## %s' && find . -type f -exec sha256sum {} + | sort -k2\n",
-			shell.Quote(filepath.Join(root, d.Path)), d.Path)
+			shell.Quote(filepath.Join(root, d.Label)), d.Label)
 	}
 	return onHost(t, host, b.String())
 }
@@ -55,11 +56,11 @@ func userDataAt(t *testing.T, host, root string, site *hcl.Site) string {
 // checksum of every regular file.
 func treeListing(t *testing.T, host string, site *hcl.Site) string {
 	var prune []string
-	for _, c := range site.CacheDirs {
-		prune = append(prune, "-path "+shell.Quote("./"+c.Path+"/*"))
+	for _, c := range site.BlocksOf("cache_dir") {
+		prune = append(prune, "-path "+shell.Quote("./"+c.Label+"/*"))
 	}
-	for _, l := range site.LocalDirs {
-		prune = append(prune, "-path "+shell.Quote("./"+l.Path+"/*"))
+	for _, l := range site.BlocksOf("local_dir") {
+		prune = append(prune, "-path "+shell.Quote("./"+l.Label+"/*"))
 	}
 	// a folder's size is the filesystem's business (tmpfs counts entries), so only files show theirs
 	script := fmt.Sprintf(`cd %s && find . \( %s \) -prune -o -type d -printf '%%y %%m %%u %%p\n' -o -printf '%%y %%m %%u %%s %%p %%l\n' | sort
@@ -76,7 +77,7 @@ func TestDolphinEndToEnd(t *testing.T) {
 	}
 	onHost(t, "web1", "set -- "+siteRoot+"\n"+string(stage))
 	before := userData(t, "web1", site)
-	if strings.Count(before, "\n") < 2*len(site.DynamicDirs) {
+	if strings.Count(before, "\n") < 2*len(site.BlocksOf("dynamic_dir")) {
 		t.Fatalf("staging left too little user data to test with:\n%s", before)
 	}
 
@@ -87,27 +88,27 @@ func TestDolphinEndToEnd(t *testing.T) {
 
 	primaryTree := treeListing(t, "web1", site)
 	for _, h := range webHosts {
-		for _, d := range site.DynamicDirs {
-			shared := d.Shared
-			if shared == "" {
-				shared = d.Path
+		for _, d := range site.BlocksOf("dynamic_dir") {
+			shared := d.Label
+			if d.Known("shared") {
+				shared = d.String("shared")
 			}
 			want := filepath.Join(mount, siteName, shared)
-			got := strings.TrimSpace(onHost(t, h, "readlink "+shell.Quote(filepath.Join(siteRoot, d.Path))))
+			got := strings.TrimSpace(onHost(t, h, "readlink "+shell.Quote(filepath.Join(siteRoot, d.Label))))
 			if got != want {
-				t.Errorf("%s: %s links to %q, want %q", h, d.Path, got, want)
+				t.Errorf("%s: %s links to %q, want %q", h, d.Label, got, want)
 			}
 		}
 		if got := userData(t, h, site); got != before {
 			t.Errorf("%s: user data through the links differs from what web1 had before apply", h)
 		}
-		for _, c := range site.CacheDirs {
+		for _, c := range site.BlocksOf("cache_dir") {
 			if h == "web1" {
 				break // the primary's caches are its own; replicas never get them
 			}
-			n := strings.TrimSpace(onHost(t, h, "find "+shell.Quote(filepath.Join(siteRoot, c.Path))+" -mindepth 1 | wc -l"))
+			n := strings.TrimSpace(onHost(t, h, "find "+shell.Quote(filepath.Join(siteRoot, c.Label))+" -mindepth 1 | wc -l"))
 			if n != "0" {
-				t.Errorf("%s: cache %s holds %s entries after apply", h, c.Path, n)
+				t.Errorf("%s: cache %s holds %s entries after apply", h, c.Label, n)
 			}
 		}
 		if n := strings.TrimSpace(onHost(t, h, "awk '$2 == \""+mount+"\"' /etc/fstab | wc -l")); n != "1" {

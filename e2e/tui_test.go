@@ -76,11 +76,11 @@ func TestApplyInTerminal(t *testing.T) {
 		}
 		onHost(t, "web1", "set -- "+siteRoot+"\n"+string(stage))
 	}
-	if len(site.CacheDirs) == 0 {
+	if len(site.BlocksOf("cache_dir")) == 0 {
 		t.Fatal("the fixture site declares no cache dirs to dirty")
 	}
 	// Whatever ran before, a stale cache file gives every web node work.
-	cache := shell.Quote(filepath.Join(siteRoot, site.CacheDirs[0].Path))
+	cache := shell.Quote(filepath.Join(siteRoot, site.BlocksOf("cache_dir")[0].Label))
 	for _, h := range webHosts {
 		onHost(t, h, "mkdir -p "+cache+" && echo stale > "+cache+"/shoal-e2e-tui")
 	}

@@ -16,6 +16,9 @@ func attrValue(attr *hashicl.Attribute, ctx *hashicl.EvalContext, want cty.Type)
 	if diags.HasErrors() {
 		return cty.NilVal, diags
 	}
+	// Sensitivity matters to what steps show; settings such as a root
+	// are used as they are.
+	v, _ = v.UnmarkDeep()
 	if v.IsNull() || !v.IsWhollyKnown() {
 		return cty.NilVal, append(diags, &hashicl.Diagnostic{
 			Severity: hashicl.DiagError,

@@ -2,19 +2,26 @@ package hcl
 
 import (
 	hashicl "github.com/hashicorp/hcl/v2"
-	"github.com/zclconf/go-cty/cty"
+
+	"github.com/shoal-sh/shoal/block"
 )
 
 // decoder turns parsed files into a Config. Each block kind is decoded in
 // its own file; references between kinds are checked once all are known.
 type decoder struct {
-	blocks  map[string][]*hashicl.Block
-	builtin map[*hashicl.Block]bool // recipe blocks embedded from recipes/
-	diags   hashicl.Diagnostics
+	blocks    map[string][]*hashicl.Block
+	builtin   map[*hashicl.Block]bool // recipe blocks embedded from recipes/
+	kinds     map[string]block.Kind   // the kinds recipe and site bodies hold
+	kindOrder []block.Kind
+	diags     hashicl.Diagnostics
 }
 
-func newDecoder() *decoder {
-	return &decoder{blocks: map[string][]*hashicl.Block{}, builtin: map[*hashicl.Block]bool{}}
+func newDecoder(kinds []block.Kind) *decoder {
+	d := &decoder{blocks: map[string][]*hashicl.Block{}, builtin: map[*hashicl.Block]bool{}, kinds: map[string]block.Kind{}, kindOrder: kinds}
+	for _, k := range kinds {
+		d.kinds[k.Name()] = k
+	}
+	return d
 }
 
 // declaredRecipe reports whether a recipe block named name exists, even
@@ -54,12 +61,12 @@ func (d *decoder) decode(values map[string]assignedValue) (*Config, hashicl.Diag
 		// Every expression using the missing value would fail too.
 		return nil, d.diags
 	}
-	ctx := &hashicl.EvalContext{Variables: map[string]cty.Value{"var": varObject(cfg.Variables)}}
+	base := baseContext(cfg.Variables)
 
-	cfg.Nodes = d.decodeNodes(ctx)
-	cfg.Storages = d.decodeStorages(ctx, cfg.Nodes)
-	cfg.Recipes = d.decodeRecipes(ctx)
-	cfg.Sites = d.decodeSites(ctx, cfg)
+	cfg.Nodes = d.decodeNodes(base)
+	cfg.Storages = d.decodeStorages(base, cfg.Nodes)
+	cfg.Recipes = d.decodeRecipes(base)
+	cfg.Sites = d.decodeSites(base, cfg)
 	if d.diags.HasErrors() {
 		return nil, d.diags
 	}

@@ -3,6 +3,7 @@ package hcl
 import (
 	"bytes"
 	"flag"
+	"github.com/shoal-sh/shoal/steps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,7 +27,7 @@ func TestDiagnosticsGolden(t *testing.T) {
 	}
 	for _, input := range inputs {
 		t.Run(strings.TrimSuffix(filepath.Base(input), ".hcl"), func(t *testing.T) {
-			l := NewLoader()
+			l := NewLoader(steps.BlockKinds())
 			cfg, diags := l.Load(LoadOptions{Files: []string{input}})
 			if !diags.HasErrors() {
 				t.Fatalf("loaded without errors; every input here must fail")

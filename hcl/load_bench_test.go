@@ -2,6 +2,7 @@ package hcl
 
 import (
 	"fmt"
+	"github.com/shoal-sh/shoal/steps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,7 +40,7 @@ site "community" {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, diags := NewLoader().Load(LoadOptions{Files: []string{file}}); diags.HasErrors() {
+		if _, diags := NewLoader(steps.BlockKinds()).Load(LoadOptions{Files: []string{file}}); diags.HasErrors() {
 			b.Fatal(diags)
 		}
 	}

@@ -2,6 +2,9 @@ package hcl
 
 import (
 	"bytes"
+	"github.com/shoal-sh/shoal/block"
+	"github.com/shoal-sh/shoal/steps"
+	"github.com/zclconf/go-cty/cty"
 	"os"
 	"path/filepath"
 	"testing"
@@ -16,7 +19,7 @@ var ignoreRanges = cmpopts.IgnoreTypes(hashicl.Range{})
 
 func loadOK(t *testing.T, o LoadOptions) *Config {
 	t.Helper()
-	l := NewLoader()
+	l := NewLoader(steps.BlockKinds())
 	cfg, diags := l.Load(o)
 	if diags.HasErrors() {
 		var out bytes.Buffer
@@ -53,17 +56,22 @@ func TestLoadDecodesEveryBlock(t *testing.T) {
 	wantSites := []*Site{{
 		Name: "shop", RecipeName: "gallery", Root: "/var/www/shop", Primary: "web1",
 		Nodes: []string{"web1", "web2"}, Storage: "nas", Owner: "www-data", Group: "www-data",
-		OnConflict: "merge",
-		DynamicDirs: []DynamicDir{
-			{Path: "uploads", Shared: "up"}, // the child recipe replaced base's entry in place
-			{Path: "gallery/files", Shared: "gallery/files"},
-			{Path: "media", Shared: "shop-media"},
-		},
-		CacheDirs: []CacheDir{{Path: "cache"}, {Path: "gallery/cache"}},
-		Writable:  []Writable{{Path: "logs", Mode: "0775"}, {Path: "tmp"}},
+		OnConflict: "merge", Params: map[string]cty.Value{},
 	}}
-	if diff := cmp.Diff(wantSites, cfg.Sites, ignoreRanges); diff != "" {
+	if diff := cmp.Diff(wantSites, cfg.Sites, ignoreRanges, cmpopts.IgnoreFields(Site{}, "Blocks")); diff != "" {
 		t.Errorf("sites (-want +got):\n%s", diff)
+	}
+	wantBlocks := []string{
+		`dynamic_dir "uploads" shared="up"`, // the child recipe replaced base's entry in place
+		`cache_dir "cache"`,
+		`writable "logs" mode="0775"`,
+		`dynamic_dir "gallery/files"`,
+		`cache_dir "gallery/cache"`,
+		`dynamic_dir "media" shared="shop-media"`,
+		`writable "tmp"`,
+	}
+	if diff := cmp.Diff(wantBlocks, blockLines(cfg.Sites[0].Blocks)); diff != "" {
+		t.Errorf("site blocks (-want +got):\n%s", diff)
 	}
 
 	wantVars := map[string]*Variable{
@@ -137,7 +145,7 @@ node "web1" { host = var.host }
 }
 
 func TestUndeclaredVariableIsAnError(t *testing.T) {
-	l := NewLoader()
+	l := NewLoader(steps.BlockKinds())
 	_, diags := l.Load(LoadOptions{Files: []string{"testdata/load/cluster.hcl"},
 		Vars: map[string]string{"db_password": "x", "db_pasword": "typo"}})
 	if !diags.HasErrors() {
@@ -151,7 +159,7 @@ func TestUndeclaredVariableIsAnError(t *testing.T) {
 }
 
 func TestMissingDirIsAnError(t *testing.T) {
-	if _, diags := NewLoader().Load(LoadOptions{Dir: filepath.Join(t.TempDir(), "nope")}); !diags.HasErrors() {
+	if _, diags := NewLoader(steps.BlockKinds()).Load(LoadOptions{Dir: filepath.Join(t.TempDir(), "nope")}); !diags.HasErrors() {
 		t.Error("a missing config dir loaded without error")
 	}
 }
@@ -159,7 +167,7 @@ func TestMissingDirIsAnError(t *testing.T) {
 // TestEmptyDirWarns: an empty dir still loads the built-in recipes, so
 // `shoal recipes` works before any config exists, but says so.
 func TestEmptyDirWarns(t *testing.T) {
-	cfg, diags := NewLoader().Load(LoadOptions{Dir: t.TempDir()})
+	cfg, diags := NewLoader(steps.BlockKinds()).Load(LoadOptions{Dir: t.TempDir()})
 	if diags.HasErrors() || len(diags) != 1 {
 		t.Fatalf("want exactly one warning, got %v", diags)
 	}
@@ -175,10 +183,24 @@ func TestFixtureLoads(t *testing.T) {
 		t.Fatal("fixture has no site community")
 	}
 	recipe := cfg.Recipes["dolphin"]
-	if got, want := len(site.DynamicDirs), len(recipe.DynamicDirs)+1; got != want {
+	if got, want := len(site.BlocksOf("dynamic_dir")), len(recipe.BlocksOf("dynamic_dir"))+1; got != want {
 		t.Errorf("site has %d dynamic dirs, want the recipe's %d plus one", got, want-1)
 	}
 	if st := cfg.Storage(site.Storage); st == nil || st.Type != "sshfs" || st.Address != "files" {
 		t.Errorf("storage = %+v, want the lab's sshfs nas", st)
 	}
+}
+
+// blockLines shows blocks as `kind "label" arg="value"`, with the values
+// known at load, arguments sorted.
+func blockLines(blocks []*block.Decl) []string {
+	var out []string
+	for _, b := range blocks {
+		line := b.Describe()
+		for _, name := range sortedKeys(b.Values) {
+			line += " " + name + "=" + valueText(b.Values[name])
+		}
+		out = append(out, line)
+	}
+	return out
 }

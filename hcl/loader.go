@@ -13,6 +13,7 @@ import (
 	hashicl "github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 
+	"github.com/shoal-sh/shoal/block"
 	"github.com/shoal-sh/shoal/recipes"
 )
 
@@ -28,11 +29,13 @@ type LoadOptions struct {
 // can quote the source they point at.
 type Loader struct {
 	parser *hclparse.Parser
+	kinds  []block.Kind
 }
 
-// NewLoader returns a Loader with no files read yet.
-func NewLoader() *Loader {
-	return &Loader{parser: hclparse.NewParser()}
+// NewLoader returns a Loader with no files read yet, for bodies holding
+// blocks of the given kinds (see steps.Kinds).
+func NewLoader(kinds []block.Kind) *Loader {
+	return &Loader{parser: hclparse.NewParser(), kinds: kinds}
 }
 
 // builtinPrefix names embedded recipe files in diagnostics.
@@ -73,7 +76,7 @@ func (l *Loader) Load(o LoadOptions) (*Config, hashicl.Diagnostics) {
 		return nil, diags
 	}
 
-	d := newDecoder()
+	d := newDecoder(l.kinds)
 	for _, f := range builtin {
 		d.collect(f.Body, true)
 	}
@@ -92,6 +95,11 @@ func (l *Loader) Load(o LoadOptions) (*Config, hashicl.Diagnostics) {
 	}
 	cfg.Files = files
 	cfg.Digest = l.digest(files, cfg.Variables)
+	cfg.kinds = l.kinds
+	cfg.sources = map[string][]byte{}
+	for name, f := range l.parser.Files() {
+		cfg.sources[name] = f.Bytes
+	}
 	return cfg, diags
 }
 

@@ -1,6 +1,7 @@
 package hcl
 
 import (
+	"github.com/shoal-sh/shoal/steps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,7 +16,7 @@ func loadString(t *testing.T, src string) (*Config, string) {
 	if err := os.WriteFile(filepath.Join(dir, "c.hcl"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	l := NewLoader()
+	l := NewLoader(steps.BlockKinds())
 	cfg, diags := l.Load(LoadOptions{Dir: dir})
 	var b strings.Builder
 	if err := l.WriteDiagnostics(&b, diags, false); err != nil {
@@ -50,8 +51,8 @@ func TestLocalDirsComeFromRecipeAndSite(t *testing.T) {
 		t.Fatalf("load failed:\n%s", diags)
 	}
 	var got []string
-	for _, l := range cfg.Sites[0].LocalDirs {
-		got = append(got, l.Path)
+	for _, l := range cfg.Sites[0].BlocksOf("local_dir") {
+		got = append(got, l.Label)
 	}
 	if d := cmp.Diff([]string{"var/log", "modules/x/logs"}, got); d != "" {
 		t.Error(d)

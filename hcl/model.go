@@ -1,6 +1,11 @@
 package hcl
 
-import hashicl "github.com/hashicorp/hcl/v2"
+import (
+	hashicl "github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/shoal-sh/shoal/block"
+)
 
 // Config is a loaded, checked configuration: every reference resolved,
 // every recipe flattened into its sites.
@@ -12,7 +17,13 @@ type Config struct {
 	Storages  []*Storage
 	Sites     []*Site
 	Recipes   map[string]*Recipe // built-in and user-defined, resolved
+
+	kinds   []block.Kind      // the kinds bodies hold, in registry order
+	sources map[string][]byte // every file read, for `recipes show`
 }
+
+// Kinds lists the block kinds the configuration was loaded with.
+func (c *Config) Kinds() []block.Kind { return c.kinds }
 
 // Variable is a `variable` block with its final value.
 type Variable struct {
@@ -24,8 +35,11 @@ type Variable struct {
 
 // Node is a `node` block: a host shoal reaches over SSH.
 type Node struct {
-	Name         string
-	Host         string // address or ~/.ssh/config alias
+	Name string
+	Host string // address or ~/.ssh/config alias
+	// Address is how other nodes and config files reach the node
+	// (node.address in expressions); "" → Host.
+	Address      string
 	User         string // "" → ssh_config or root
 	Port         int    // 0 → ssh_config or 22
 	Sudo         bool
@@ -48,23 +62,27 @@ type Storage struct {
 	DeclRange hashicl.Range
 }
 
-// Site is a `site` block with its recipe flattened in: DynamicDirs and
-// CacheDirs hold the recipe's entries followed by the site's additions.
+// Site is a `site` block with its recipe flattened in: Blocks holds the
+// recipe's blocks with the site's own applied on top (same kind and label
+// replaces in place, new ones append, `exclude` removes).
 type Site struct {
-	Name        string
-	RecipeName  string
-	Root        string
-	Primary     string
-	Nodes       []string
-	Storage     string
-	Owner       string
-	Group       string // "" → the owner's primary group
-	OnConflict  string // "refuse" (default) | "merge"
-	DynamicDirs []DynamicDir
-	CacheDirs   []CacheDir
-	LocalDirs   []LocalDir
-	Writable    []Writable
-	DeclRange   hashicl.Range
+	Name       string
+	RecipeName string
+	Root       string
+	Primary    string
+	Nodes      []string
+	Storage    string
+	Owner      string
+	Group      string // "" → the owner's primary group
+	OnConflict string // "refuse" (default) | "merge"
+	// Params holds the recipe's parameters as the site sets them (or
+	// their defaults); values of sensitive ones carry block.SensitiveMark.
+	Params map[string]cty.Value
+	// Detect lists files, relative to the root, that the primary's tree
+	// must hold for the recipe to fit it.
+	Detect    []string
+	Blocks    []*block.Decl
+	DeclRange hashicl.Range
 }
 
 // Recipe is a `recipe` block (built in from recipes/*.hcl, or the user's),
@@ -73,41 +91,60 @@ type Recipe struct {
 	Name        string
 	Extends     string
 	Description string
-	DynamicDirs []DynamicDir
-	CacheDirs   []CacheDir
-	LocalDirs   []LocalDir
-	Writable    []Writable
+	Params      []*Param // the parent's, then the recipe's own (same name replaces)
+	Detect      hashicl.Expression
+	Blocks      []*block.Decl
 	Builtin     bool // embedded from recipes/*.hcl
 	DeclRange   hashicl.Range
 }
 
-// DynamicDir is a folder of user data, relative to the site root, that
-// moves to the storage at Shared (relative to <mount>/<site>).
-type DynamicDir struct {
-	Path      string
-	Shared    string // "" → same as Path
-	DeclRange hashicl.Range
+// Param is a `param` block of a recipe: a value each site sets with
+// `params = { name = ... }`, or leaves to the default.
+type Param struct {
+	Name        string
+	Default     cty.Value // cty.NilVal: the site must set it
+	Sensitive   bool
+	Description string
+	DeclRange   hashicl.Range
 }
 
-// CacheDir is a folder, relative to the site root, emptied on replicas and
-// never replicated.
-type CacheDir struct {
-	Path      string
-	DeclRange hashicl.Range
+// BlocksOf lists the site's blocks of one kind, in order.
+func (s *Site) BlocksOf(kind string) []*block.Decl {
+	var out []*block.Decl
+	for _, b := range s.Blocks {
+		if b.Kind == kind {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
-// LocalDir is a folder, relative to the site root, whose contents belong
-// to each node (logs): the folder is replicated, never what is in it, and
-// it is never purged.
-type LocalDir struct {
-	Path      string
-	DeclRange hashicl.Range
+// BlocksOf lists the recipe's blocks of one kind, in order.
+func (r *Recipe) BlocksOf(kind string) []*block.Decl {
+	var out []*block.Decl
+	for _, b := range r.Blocks {
+		if b.Kind == kind {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
-// Writable is a folder, relative to the site root, that the site owner
-// must own (with Mode, if set, like "0775").
-type Writable struct {
-	Path      string
-	Mode      string
-	DeclRange hashicl.Range
+// Replicas lists the site's nodes other than the primary, in order.
+func (s *Site) Replicas() []string {
+	var out []string
+	for _, n := range s.Nodes {
+		if n != s.Primary {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// NodeAddress is how other nodes reach n: its address, else its host.
+func (n *Node) NodeAddress() string {
+	if n.Address != "" {
+		return n.Address
+	}
+	return n.Host
 }

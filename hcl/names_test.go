@@ -31,28 +31,3 @@ func TestValidName(t *testing.T) {
 		}
 	}
 }
-
-func TestCheckRelPath(t *testing.T) {
-	tests := []struct {
-		in, clean string
-		bad       bool
-	}{
-		{"media", "media", false},
-		{"media/", "media", false},
-		{"a/./b", "a/b", false},
-		{"a/../b", "b", false},
-		{"../etc", "", true},
-		{"a/../../b", "", true},
-		{"/etc", "", true},
-		{"", "", true},
-		{".", "", true},
-		{"a\nb", "", true},
-		{"a\x00b", "", true},
-	}
-	for _, tt := range tests {
-		clean, problem := checkRelPath(tt.in, siteRoot)
-		if clean != tt.clean || (problem != "") != tt.bad {
-			t.Errorf("checkRelPath(%q) = %q, %q; want %q, bad=%v", tt.in, clean, problem, tt.clean, tt.bad)
-		}
-	}
-}

@@ -2,6 +2,8 @@ package hcl
 
 import (
 	hashicl "github.com/hashicorp/hcl/v2"
+
+	"github.com/shoal-sh/shoal/block"
 )
 
 // reservedRoles are the words a step's `on` uses for a site's own node
@@ -33,7 +35,7 @@ func (d *decoder) decodeNodes(ctx *hashicl.EvalContext) []*Node {
 		if a.diags.HasErrors() {
 			continue
 		}
-		if n.Host == "" || hasOddBytes(n.Host) || n.Host[0] == '-' {
+		if n.Host == "" || block.HasControl(n.Host) || n.Host[0] == '-' {
 			d.diags = append(d.diags, errorAt(rangeOf(content.Attributes, "host", b.DefRange), "Invalid host",
 				"Node %q needs a host: an address or an ~/.ssh/config alias, not starting with '-'.", name))
 		}

@@ -1,22 +1,32 @@
 package hcl
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 
 	hashicl "github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/shoal-sh/shoal/block"
+	"github.com/shoal-sh/shoal/recipes"
 )
 
 // recipeDecl is a recipe block before `extends` is resolved.
 type recipeDecl struct {
 	recipe  *Recipe
-	own     folders
-	extends *hashicl.Range // the extends expression, for diagnostics
+	params  []*Param
+	own     body
+	diags   hashicl.Diagnostics // of decoding its body, reported with its checks
+	extends *hashicl.Range      // the extends expression, for diagnostics
 }
 
 // decodeRecipes decodes every recipe, built-in and the user's, and
-// resolves `extends`: a recipe's folders are its parent's with its own
-// applied on top (same path replaces, new paths append).
-func (d *decoder) decodeRecipes(ctx *hashicl.EvalContext) map[string]*Recipe {
+// resolves `extends`: a recipe's blocks and parameters are its parent's
+// with its own applied on top (same kind and label, or same parameter
+// name, replaces; new ones append; exclude removes).
+func (d *decoder) decodeRecipes(base *hashicl.EvalContext) map[string]*Recipe {
 	decls := map[string]*recipeDecl{}
 	var order []string
 	names := newNameSet("recipe")
@@ -25,14 +35,20 @@ func (d *decoder) decodeRecipes(ctx *hashicl.EvalContext) map[string]*Recipe {
 		if !checkName("recipe", name, b.LabelRanges[0], &d.diags) || !names.add(name, b.LabelRanges[0], &d.diags) {
 			continue
 		}
-		content, ds := b.Body.Content(recipeSchema)
+		content, ds := b.Body.Content(bodySchema(recipeAttributes, d.kindOrder, true))
 		d.diags = append(d.diags, ds...)
 		r := &Recipe{Name: name, Builtin: d.builtin[b], DeclRange: b.DefRange}
-		a := attrs{all: content.Attributes, ctx: ctx}
+		a := attrs{all: content.Attributes, ctx: base}
 		a.string("extends", &r.Extends)
 		a.string("description", &r.Description)
 		d.diags = append(d.diags, a.diags...)
-		decl := &recipeDecl{recipe: r, own: d.decodeFolders(content, ctx, describe("recipe", name))}
+		if attr, ok := content.Attributes["detect"]; ok {
+			r.Detect = attr.Expr
+		}
+		o := d.origin(b, describeOwner("recipe", name))
+		mark := len(d.diags)
+		decl := &recipeDecl{recipe: r, own: d.decodeBody(content, o), params: d.decodeParams(content, base, o.owner)}
+		decl.diags = d.takeDiags(mark)
 		if attr, ok := content.Attributes["extends"]; ok {
 			decl.extends = attr.Expr.Range().Ptr()
 		}
@@ -45,11 +61,20 @@ func (d *decoder) decodeRecipes(ctx *hashicl.EvalContext) map[string]*Recipe {
 		d.resolveRecipe(name, decls, resolved, nil)
 	}
 	for _, name := range order {
-		if r := resolved[name]; r != nil {
-			d.diags = append(d.diags, r.folders().check(describe("recipe", name))...)
-		} else {
+		r := resolved[name]
+		if r == nil {
+			d.diags = append(d.diags, decls[name].diags...)
 			delete(resolved, name)
+			continue
 		}
+		// A recipe's own blocks are checked here, with its parameters
+		// declared but unknown; inherited ones were checked in their own.
+		own := map[*block.Decl]bool{}
+		for _, b := range decls[name].own.blocks {
+			own[b] = true
+		}
+		ctx := recipeContext(base, r.Params)
+		r.Blocks = d.checkBlocks(r.Blocks, ctx, describeOwner("recipe", name), func(b *block.Decl) bool { return own[b] }, true, decls[name].diags)
 	}
 	return resolved
 }
@@ -73,8 +98,10 @@ func (d *decoder) resolveRecipe(name string, decls map[string]*recipeDecl, resol
 		}
 	}
 	r := decl.recipe
+	owner := describeOwner("recipe", name)
 	if r.Extends == "" {
-		r.DynamicDirs, r.CacheDirs, r.LocalDirs, r.Writable = decl.own.Dynamic, decl.own.Cache, decl.own.Local, decl.own.Writable
+		r.Blocks = d.merge(nil, decl.own, owner)
+		r.Params = decl.params
 		resolved[name] = r
 		return r
 	}
@@ -89,15 +116,86 @@ func (d *decoder) resolveRecipe(name string, decls map[string]*recipeDecl, resol
 		resolved[name] = nil
 		return nil
 	}
-	merged := parent.folders().merge(decl.own)
-	r.DynamicDirs, r.CacheDirs, r.LocalDirs, r.Writable = merged.Dynamic, merged.Cache, merged.Local, merged.Writable
+	r.Blocks = d.merge(parent.Blocks, decl.own, owner)
+	r.Params = mergeParams(parent.Params, decl.params)
 	if r.Description == "" {
 		r.Description = parent.Description
+	}
+	if r.Detect == nil {
+		r.Detect = parent.Detect
 	}
 	resolved[name] = r
 	return r
 }
 
-func (r *Recipe) folders() folders {
-	return folders{Dynamic: r.DynamicDirs, Cache: r.CacheDirs, Local: r.LocalDirs, Writable: r.Writable}
+// decodeParams decodes a recipe's `param` blocks.
+func (d *decoder) decodeParams(content *hashicl.BodyContent, ctx *hashicl.EvalContext, owner string) []*Param {
+	var params []*Param
+	names := newNameSet("param")
+	for _, b := range content.Blocks {
+		if b.Type != "param" {
+			continue
+		}
+		name := b.Labels[0]
+		if !hclsyntax.ValidIdentifier(name) {
+			d.diags = append(d.diags, errorAt(b.LabelRanges[0].Ptr(), "Invalid param name",
+				"%s: param %q: a name holds letters, digits, '_' and '-', and starts with a letter or '_'.", owner, name))
+			continue
+		}
+		if !names.add(name, b.LabelRanges[0], &d.diags) {
+			continue
+		}
+		c, ds := b.Body.Content(paramSchema)
+		d.diags = append(d.diags, ds...)
+		p := &Param{Name: name, DeclRange: b.DefRange}
+		a := attrs{all: c.Attributes, ctx: ctx}
+		a.bool("sensitive", &p.Sensitive)
+		a.string("description", &p.Description)
+		d.diags = append(d.diags, a.diags...)
+		if attr, ok := c.Attributes["default"]; ok {
+			v, ds := attr.Expr.Value(ctx)
+			d.diags = append(d.diags, ds...)
+			if !ds.HasErrors() {
+				p.Default = v
+			}
+		}
+		params = append(params, p)
+	}
+	return params
+}
+
+// mergeParams is base's parameters with add's applied: same name replaces.
+func mergeParams(base, add []*Param) []*Param {
+	out := append([]*Param(nil), base...)
+	index := map[string]int{}
+	for i, p := range out {
+		index[p.Name] = i
+	}
+	for _, p := range add {
+		if i, ok := index[p.Name]; ok {
+			out[i] = p
+			continue
+		}
+		index[p.Name] = len(out)
+		out = append(out, p)
+	}
+	return out
+}
+
+// origin says who declared b and where its templates are: beside the
+// file, or among the embedded recipes for a built-in one.
+func (d *decoder) origin(b *hashicl.Block, owner string) origin {
+	file := b.DefRange.Filename
+	if rel, ok := strings.CutPrefix(file, builtinPrefix); ok && d.builtin[b] {
+		return origin{owner: owner, files: recipes.FS, dir: filepath.ToSlash(filepath.Dir(rel))}
+	}
+	return origin{owner: owner, files: os.DirFS(filepath.Dir(file)), dir: "."}
+}
+
+// value is v as p's value: marked when p is sensitive.
+func (p *Param) value(v cty.Value) cty.Value {
+	if p.Sensitive {
+		return v.Mark(block.SensitiveMark)
+	}
+	return v
 }

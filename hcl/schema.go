@@ -1,9 +1,14 @@
 package hcl
 
-import hashicl "github.com/hashicorp/hcl/v2"
+import (
+	hashicl "github.com/hashicorp/hcl/v2"
 
-// The schemas below are the whole language: hcl reports any block or
-// attribute not listed as unsupported, with its range.
+	"github.com/shoal-sh/shoal/block"
+)
+
+// The schemas below, with the block kinds a Loader is given, are the
+// whole language: hcl reports any block or attribute not listed as
+// unsupported, with its range.
 
 var fileSchema = &hashicl.BodySchema{
 	Blocks: []hashicl.BlockHeaderSchema{
@@ -33,6 +38,7 @@ var variableSchema = &hashicl.BodySchema{
 var nodeSchema = &hashicl.BodySchema{
 	Attributes: []hashicl.AttributeSchema{
 		{Name: "host"},
+		{Name: "address"},
 		{Name: "user"},
 		{Name: "port"},
 		{Name: "sudo"},
@@ -54,42 +60,69 @@ var storageSchema = &hashicl.BodySchema{
 	},
 }
 
-// folderBlocks are the blocks a recipe and a site share.
-var folderBlocks = []hashicl.BlockHeaderSchema{
-	{Type: "dynamic_dir", LabelNames: []string{"path"}},
-	{Type: "cache_dir", LabelNames: []string{"path"}},
-	{Type: "local_dir", LabelNames: []string{"path"}},
-	{Type: "writable", LabelNames: []string{"path"}},
+var siteAttributes = []hashicl.AttributeSchema{
+	{Name: "recipe"},
+	{Name: "root", Required: true},
+	{Name: "primary", Required: true},
+	{Name: "nodes", Required: true},
+	{Name: "storage"},
+	{Name: "owner"},
+	{Name: "group"},
+	{Name: "on_conflict"},
+	{Name: "params"},
 }
 
-var siteSchema = &hashicl.BodySchema{
-	Attributes: []hashicl.AttributeSchema{
-		{Name: "recipe"},
-		{Name: "root", Required: true},
-		{Name: "primary", Required: true},
-		{Name: "nodes", Required: true},
-		{Name: "storage"},
-		{Name: "owner"},
-		{Name: "group"},
-		{Name: "on_conflict"},
-	},
-	Blocks: folderBlocks,
+var recipeAttributes = []hashicl.AttributeSchema{
+	{Name: "extends"},
+	{Name: "description"},
+	{Name: "detect"},
 }
 
-var recipeSchema = &hashicl.BodySchema{
+// excludeBlock removes an inherited block: exclude "cache_dir" "tmp" {}.
+var excludeBlock = hashicl.BlockHeaderSchema{Type: "exclude", LabelNames: []string{"kind", "label"}}
+
+var paramBlock = hashicl.BlockHeaderSchema{Type: "param", LabelNames: []string{"name"}}
+
+var paramSchema = &hashicl.BodySchema{
 	Attributes: []hashicl.AttributeSchema{
-		{Name: "extends"},
+		{Name: "default"},
+		{Name: "sensitive"},
 		{Name: "description"},
 	},
-	Blocks: folderBlocks,
 }
 
-var dynamicDirSchema = &hashicl.BodySchema{
-	Attributes: []hashicl.AttributeSchema{{Name: "shared"}},
+// stepMeta are the meta-arguments every step kind takes.
+var stepMeta = []hashicl.AttributeSchema{{Name: "on"}, {Name: "after"}, {Name: "on_change"}}
+
+// bodySchema is a recipe's or a site's schema: its attributes, then a
+// block type per kind, then exclude (and param, in recipes).
+func bodySchema(attrs []hashicl.AttributeSchema, kinds []block.Kind, recipe bool) *hashicl.BodySchema {
+	s := &hashicl.BodySchema{Attributes: attrs}
+	for _, k := range kinds {
+		s.Blocks = append(s.Blocks, hashicl.BlockHeaderSchema{Type: k.Name(), LabelNames: []string{labelName(k)}})
+	}
+	s.Blocks = append(s.Blocks, excludeBlock)
+	if recipe {
+		s.Blocks = append(s.Blocks, paramBlock)
+	}
+	return s
 }
 
-var cacheDirSchema = &hashicl.BodySchema{}
+func labelName(k block.Kind) string {
+	if k.Label() == block.LabelPath {
+		return "path"
+	}
+	return "name"
+}
 
-var writableSchema = &hashicl.BodySchema{
-	Attributes: []hashicl.AttributeSchema{{Name: "mode"}},
+// kindSchema is the schema of one kind's blocks: its own, plus the step
+// meta-arguments for steps.
+func kindSchema(k block.Kind) *hashicl.BodySchema {
+	own := k.Schema()
+	if !k.Step() {
+		return own
+	}
+	s := &hashicl.BodySchema{Blocks: own.Blocks}
+	s.Attributes = append(append(s.Attributes, own.Attributes...), stepMeta...)
+	return s
 }

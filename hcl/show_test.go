@@ -1,6 +1,7 @@
 package hcl
 
 import (
+	"github.com/shoal-sh/shoal/block"
 	"os"
 	"path/filepath"
 	"testing"
@@ -20,10 +21,10 @@ func TestRecipeHCLGolden(t *testing.T) {
 	cfg := loadOK(t, LoadOptions{Dir: "testdata/load", Vars: map[string]string{"db_password": "x"}})
 	tests := []struct {
 		name string
-		want []DynamicDir
+		want []*block.Decl
 	}{
-		{"gallery", cfg.Recipes["gallery"].DynamicDirs},
-		{"shop", cfg.Site("shop").DynamicDirs},
+		{"gallery", cfg.Recipes["gallery"].BlocksOf("dynamic_dir")},
+		{"shop", cfg.Site("shop").BlocksOf("dynamic_dir")},
 	}
 	for _, tt := range tests {
 		name := tt.name
@@ -50,7 +51,7 @@ func TestRecipeHCLGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			again := loadOK(t, LoadOptions{Files: []string{reloaded}})
-			if diff := cmp.Diff(tt.want, again.Recipes["gallery"].DynamicDirs, ignoreRanges); diff != "" {
+			if diff := cmp.Diff(sharedOf(tt.want), sharedOf(again.Recipes["gallery"].BlocksOf("dynamic_dir"))); diff != "" {
 				t.Errorf("reloaded recipe's dynamic dirs (-want +got):\n%s", diff)
 			}
 		})
@@ -58,4 +59,16 @@ func TestRecipeHCLGolden(t *testing.T) {
 	if _, err := cfg.RecipeHCL("nope"); err == nil {
 		t.Error("RecipeHCL of an unknown name succeeded")
 	}
+}
+
+// sharedOf maps each dynamic_dir to where it is shared.
+func sharedOf(dirs []*block.Decl) map[string]string {
+	out := map[string]string{}
+	for _, d := range dirs {
+		out[d.Label] = d.Label
+		if d.Known("shared") {
+			out[d.Label] = d.String("shared")
+		}
+	}
+	return out
 }

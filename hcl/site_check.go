@@ -2,6 +2,11 @@ package hcl
 
 import (
 	hashicl "github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/gocty"
+
+	"github.com/shoal-sh/shoal/block"
 )
 
 // siteCheck checks one decoded site against the rest of the config,
@@ -78,26 +83,142 @@ func (c *siteCheck) onConflict() {
 	}
 }
 
-// folders flattens the recipe's folders with the site's own appended.
-func (c *siteCheck) folders(own folders) {
+// recipe returns the site's recipe, or nil (none, or an unknown one:
+// then reported).
+func (c *siteCheck) recipe() *Recipe {
 	s := c.site
-	base := folders{}
-	if s.RecipeName != "" {
-		r, ok := c.cfg.Recipes[s.RecipeName]
-		if !ok {
-			if !c.d.declaredRecipe(s.RecipeName) {
-				c.fail("recipe", "Unknown recipe",
-					"Site %q: recipe %q is neither built in nor declared.%s", s.Name, s.RecipeName, didYouMean(s.RecipeName, sortedKeys(c.cfg.Recipes)))
-			}
+	if s.RecipeName == "" {
+		return nil
+	}
+	r, ok := c.cfg.Recipes[s.RecipeName]
+	if !ok && !c.d.declaredRecipe(s.RecipeName) {
+		c.fail("recipe", "Unknown recipe",
+			"Site %q: recipe %q is neither built in nor declared.%s", s.Name, s.RecipeName, didYouMean(s.RecipeName, sortedKeys(c.cfg.Recipes)))
+	}
+	return r
+}
+
+// params gives each of the recipe's parameters its value: the site's, else
+// the default; a parameter the recipe lacks, or one without a value, is
+// an error at the site's params.
+func (c *siteCheck) params(r *Recipe, ctx *hashicl.EvalContext) {
+	s := c.site
+	s.Params = map[string]cty.Value{}
+	given := map[string]cty.Value{}
+	ranges := map[string]hashicl.Range{}
+	if attr, ok := c.attrs["params"]; ok {
+		if r == nil {
+			c.fail("params", "Params without a recipe", "Site %q sets params but uses no recipe.", s.Name)
 			return
 		}
-		base = r.folders()
+		given, ranges = c.paramValues(attr, ctx)
 	}
-	all := base.merge(own)
-	s.DynamicDirs, s.CacheDirs, s.LocalDirs, s.Writable = all.Dynamic, all.Cache, all.Local, all.Writable
-	if len(own.Dynamic)+len(own.Cache)+len(own.Local) > 0 {
-		c.d.diags = append(c.d.diags, all.check(describe("site", s.Name))...)
+	if r == nil {
+		return
 	}
+	declared := map[string]*Param{}
+	var names []string
+	for _, p := range r.Params {
+		declared[p.Name] = p
+		names = append(names, p.Name)
+	}
+	for _, name := range sortedKeys(given) {
+		if declared[name] == nil {
+			at := ranges[name]
+			c.d.diags = append(c.d.diags, errorAt(&at, "Unknown param",
+				"Site %q: recipe %q has no param %q.%s", s.Name, r.Name, name, didYouMean(name, names)))
+		}
+	}
+	for _, p := range r.Params {
+		v, ok := given[p.Name]
+		switch {
+		case ok:
+		case p.Default != cty.NilVal:
+			v = p.Default
+		default:
+			c.fail("params", "Missing param",
+				"Site %q: recipe %q needs param %q (%s), declared at %s; set it with params = { %s = ... }.",
+				s.Name, r.Name, p.Name, orNone(p.Description), p.DeclRange, p.Name)
+			continue
+		}
+		s.Params[p.Name] = p.value(v)
+	}
+}
+
+// paramValues evaluates the site's params object, keeping where each key
+// is written.
+func (c *siteCheck) paramValues(attr *hashicl.Attribute, ctx *hashicl.EvalContext) (map[string]cty.Value, map[string]hashicl.Range) {
+	values := map[string]cty.Value{}
+	ranges := map[string]hashicl.Range{}
+	if obj, ok := attr.Expr.(*hclsyntax.ObjectConsExpr); ok {
+		for _, item := range obj.Items {
+			k, ds := item.KeyExpr.Value(ctx)
+			c.d.diags = append(c.d.diags, ds...)
+			if ds.HasErrors() || k.IsNull() || !k.IsKnown() || k.Type() != cty.String {
+				continue
+			}
+			v, ds := item.ValueExpr.Value(ctx)
+			c.d.diags = append(c.d.diags, ds...)
+			if ds.HasErrors() {
+				continue
+			}
+			values[k.AsString()] = v
+			ranges[k.AsString()] = item.KeyExpr.Range()
+		}
+		return values, ranges
+	}
+	v, ds := attr.Expr.Value(ctx)
+	c.d.diags = append(c.d.diags, ds...)
+	if ds.HasErrors() {
+		return values, ranges
+	}
+	if v.IsNull() || !v.IsKnown() || !(v.Type().IsObjectType() || v.Type().IsMapType()) {
+		c.fail("params", "Invalid params", "Site %q: params is an object of parameter values, like { db_name = \"ee\" }.", c.site.Name)
+		return values, ranges
+	}
+	for it := v.ElementIterator(); it.Next(); {
+		k, val := it.Element()
+		values[k.AsString()] = val
+		ranges[k.AsString()] = attr.Expr.Range()
+	}
+	return values, ranges
+}
+
+// detect evaluates the recipe's detect list for the site: files the
+// primary's tree must hold.
+func (c *siteCheck) detect(r *Recipe, base *hashicl.EvalContext) {
+	if r == nil || r.Detect == nil {
+		return
+	}
+	s := c.site
+	v, ds := r.Detect.Value(c.cfg.siteContext(base, s))
+	c.d.diags = append(c.d.diags, ds...)
+	if ds.HasErrors() {
+		return
+	}
+	v, _ = v.UnmarkDeep()
+	var paths []string
+	if err := gocty.FromCtyValue(v, &paths); err != nil {
+		c.d.diags = append(c.d.diags, errorAt(r.Detect.Range().Ptr(), "Invalid detect",
+			"Recipe %q: detect is a list of files relative to the site root: %s.", r.Name, err))
+		return
+	}
+	for _, p := range paths {
+		clean, problem := block.RelPath(p, block.RootBase)
+		if problem != "" {
+			c.d.diags = append(c.d.diags, errorAt(r.Detect.Range().Ptr(), "Invalid detect",
+				"Recipe %q: detect path %q %s.", r.Name, p, problem))
+			continue
+		}
+		s.Detect = append(s.Detect, clean)
+	}
+}
+
+func orNone(description string) string {
+	if description == "" {
+		return "no description"
+	}
+	return description
 }
 
 // storage checks the site's storage and the roles it gives nodes: the
@@ -107,7 +228,7 @@ func (c *siteCheck) folders(own folders) {
 func (c *siteCheck) storage() {
 	s := c.site
 	if s.Storage == "" {
-		if len(s.DynamicDirs) > 0 {
+		if c.needsStorage() {
 			c.fail("storage", "Site needs storage",
 				"Site %q has dynamic folders but no storage to move them to; set storage = \"<name>\".", s.Name)
 		}
@@ -133,6 +254,19 @@ func (c *siteCheck) storage() {
 				n, st.Name, st.Export, s.Name, st.Mount)
 		}
 	}
+}
+
+// needsStorage reports whether a block of the site moves data to the
+// storage.
+func (c *siteCheck) needsStorage() bool {
+	for _, b := range c.site.Blocks {
+		for _, cl := range c.d.kinds[b.Kind].Claims(b) {
+			if cl.Use == block.Shared {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // checkSharedRoots reports two sites whose roots overlap on a node they

@@ -2,6 +2,8 @@ package hcl
 
 import (
 	hashicl "github.com/hashicorp/hcl/v2"
+
+	"github.com/shoal-sh/shoal/block"
 )
 
 // storageTypes says, per type, whether the storage needs a server node
@@ -82,7 +84,7 @@ func (d *decoder) checkStorage(s *Storage, all hashicl.Attributes, knownNodes []
 	} else {
 		s.Export = clean
 	}
-	if hasOddBytes(s.Address) || hasOddBytes(s.Options) {
+	if block.HasControl(s.Address) || block.HasControl(s.Options) {
 		d.diags = append(d.diags, errorAt(s.DeclRange.Ptr(), "Invalid storage setting",
 			"Storage %q: address and options may not hold control characters.", s.Name))
 	}

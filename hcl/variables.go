@@ -7,6 +7,8 @@ import (
 	hashicl "github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/shoal-sh/shoal/block"
 )
 
 // assignedValue is a variable's value from --var (Subject nil) or from a
@@ -101,6 +103,9 @@ func varObject(vars map[string]*Variable) cty.Value {
 	m := make(map[string]cty.Value, len(vars))
 	for name, v := range vars {
 		m[name] = cty.StringVal(v.Value)
+		if v.Sensitive {
+			m[name] = m[name].Mark(block.SensitiveMark)
+		}
 	}
 	return cty.ObjectVal(m)
 }

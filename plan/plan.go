@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 )
@@ -26,19 +27,44 @@ type Progress struct {
 
 // Change is one step's difference on one node.
 type Change struct {
-	ID      string            `json:"id"`   // unique in the plan: "<node>/<kind>/<target>"
-	Node    string            `json:"node"` // node the change happens on
-	Site    string            `json:"site,omitempty"`
-	Kind    string            `json:"kind"`    // step kind: relocate, replicate, purge, fstab, mount, export, perms, ...
-	Target  string            `json:"target"`  // what it manages: a path, a file, a mount point
-	Action  Action            `json:"action"`  //
-	Summary string            `json:"summary"` // one line: "move 1,204 files (61 MiB) to /mnt/nas/community/media and link"
-	Details []string          `json:"details,omitempty"`
-	Reason  string            `json:"reason,omitempty"` // NoOp: why nothing; Conflict: why refused
-	After   []string          `json:"after,omitempty"`  // IDs that must succeed first
-	Batch   string            `json:"batch,omitempty"`  // changes with one Batch run together (replicate fan-out)
-	Total   Progress          `json:"total"`            // expected volume, for progress bars
-	Params  map[string]string `json:"params,omitempty"` // what Apply needs beyond the step's config
+	ID      string   `json:"id"`   // unique in the plan: "<node>/<kind>/<target>"
+	Node    string   `json:"node"` // node the change happens on
+	Site    string   `json:"site,omitempty"`
+	Kind    string   `json:"kind"`    // step kind: relocate, replicate, purge, fstab, mount, export, perms, ...
+	Target  string   `json:"target"`  // what it manages: a path, a file, a mount point
+	Action  Action   `json:"action"`  //
+	Summary string   `json:"summary"` // one line: "move 1,204 files (61 MiB) to /mnt/nas/community/media and link"
+	Details []string `json:"details,omitempty"`
+	Reason  string   `json:"reason,omitempty"` // NoOp: why nothing; Conflict: why refused
+	After   []string `json:"after,omitempty"`  // IDs that must succeed first
+	Batch   string   `json:"batch,omitempty"`  // changes with one Batch run together (replicate fan-out)
+	Total   Progress `json:"total"`            // expected volume, for progress bars
+	// Payload is what apply executes beyond the step's config, typed per
+	// kind (see SetPayload): the decision the plan made and what it
+	// rests on. The fields above are for showing and may be redacted;
+	// apply reads only the step and this, which never is.
+	Payload json.RawMessage `json:"payload,omitempty"`
+}
+
+// SetPayload records v, the kind's own payload struct, as c's payload.
+func SetPayload(c *Change, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("plan: payload of %s does not encode: %v", c.ID, err)) // a kind's struct, not input
+	}
+	c.Payload = b
+}
+
+// DecodePayload reads c's payload into the kind's payload struct.
+func DecodePayload[T any](c *Change) (T, error) {
+	var v T
+	if len(c.Payload) == 0 {
+		return v, fmt.Errorf("%s: the plan carries no payload for it (was it made by another version?)", c.ID)
+	}
+	if err := json.Unmarshal(c.Payload, &v); err != nil {
+		return v, fmt.Errorf("%s: reading its payload: %w", c.ID, err)
+	}
+	return v, nil
 }
 
 // NodeState is what the planner learnt about one node.
@@ -57,7 +83,7 @@ type Plan struct {
 }
 
 // PlanVersion is the saved-plan format version.
-const PlanVersion = 1
+const PlanVersion = 2
 
 // HasChanges reports whether applying would do anything.
 func (p *Plan) HasChanges() bool {

@@ -12,7 +12,7 @@ func TestRedactorHidesSecretsInPlansOutputAndErrors(t *testing.T) {
 	p := &Plan{
 		Nodes: []*NodeState{{Name: "web1", Error: "mount failed: password=hunter22"}},
 		Changes: []*Change{{ID: "web1/fstab/mnt/nas", Summary: "add a line", Target: "/mnt/nas",
-			Details: []string{"+//files/nas /mnt/nas cifs password=hunter22 0 0"}, Params: map[string]string{"line": "password=hunter22"}}},
+			Details: []string{"+//files/nas /mnt/nas cifs password=hunter22 0 0"}, Payload: []byte(`{"line":"password=hunter22"}`)}},
 	}
 	r := x.Plan(p)
 	if got := r.Changes[0].Details[0]; strings.Contains(got, "hunter22") || !strings.Contains(got, "password=(sensitive)") {
@@ -21,8 +21,8 @@ func TestRedactorHidesSecretsInPlansOutputAndErrors(t *testing.T) {
 	if strings.Contains(r.Nodes[0].Error, "hunter22") {
 		t.Errorf("node error: %q", r.Nodes[0].Error)
 	}
-	if r.Changes[0].Params["line"] != "password=hunter22" {
-		t.Error("apply still needs the params as they were")
+	if string(r.Changes[0].Payload) != `{"line":"password=hunter22"}` {
+		t.Error("apply still needs the payload as it was")
 	}
 	if !strings.Contains(p.Changes[0].Details[0], "hunter22") {
 		t.Error("the original plan must not be modified")

@@ -2,6 +2,7 @@ package recipes_test
 
 import (
 	"bytes"
+	"github.com/shoal-sh/shoal/steps"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -45,7 +46,7 @@ site "s" {
 			if err := os.WriteFile(site, []byte(src), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			l := hcl.NewLoader()
+			l := hcl.NewLoader(steps.BlockKinds())
 			cfg, diags := l.Load(hcl.LoadOptions{Files: []string{site}})
 			if len(diags) > 0 {
 				var out bytes.Buffer
@@ -53,9 +54,9 @@ site "s" {
 				t.Fatalf("recipe %s does not load clean:\n%s", name, out.String())
 			}
 			s := cfg.Site("s")
-			if len(s.DynamicDirs) == 0 || len(s.CacheDirs) == 0 || len(s.Writable) == 0 {
+			if len(s.BlocksOf("dynamic_dir")) == 0 || len(s.BlocksOf("cache_dir")) == 0 || len(s.BlocksOf("writable")) == 0 {
 				t.Errorf("recipe %s: %d dynamic, %d cache, %d writable folders; want some of each",
-					name, len(s.DynamicDirs), len(s.CacheDirs), len(s.Writable))
+					name, len(s.BlocksOf("dynamic_dir")), len(s.BlocksOf("cache_dir")), len(s.BlocksOf("writable")))
 			}
 			if cfg.Recipes[name].Description == "" {
 				t.Errorf("recipe %s has no description", name)
@@ -87,14 +88,17 @@ func TestDolphinCoversTheSeed(t *testing.T) {
 	if err := os.WriteFile(empty, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg, diags := hcl.NewLoader().Load(hcl.LoadOptions{Files: []string{empty}})
+	cfg, diags := hcl.NewLoader(steps.BlockKinds()).Load(hcl.LoadOptions{Files: []string{empty}})
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
 	dolphin := cfg.Recipes["dolphin"]
 	got := map[string]string{}
-	for _, d := range dolphin.DynamicDirs {
-		got[d.Path] = d.Shared
+	for _, d := range dolphin.BlocksOf("dynamic_dir") {
+		got[d.Label] = d.Label
+		if d.Known("shared") {
+			got[d.Label] = d.String("shared")
+		}
 	}
 	for path, shared := range seed {
 		if got[path] != shared {
@@ -102,8 +106,8 @@ func TestDolphinCoversTheSeed(t *testing.T) {
 		}
 	}
 	var caches []string
-	for _, c := range dolphin.CacheDirs {
-		caches = append(caches, c.Path)
+	for _, c := range dolphin.BlocksOf("cache_dir") {
+		caches = append(caches, c.Label)
 	}
 	serializer := "plugins/htmlpurifier/standalone/HTMLPurifier/DefinitionCache/Serializer/"
 	for _, want := range []string{"cache", "cache_public", "tmp",

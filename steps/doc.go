@@ -1,13 +1,19 @@
 // Package steps holds the Step interface and one file per step kind
 // (relocate, replicate, purge, fstab, mount, export, perms, users,
-// site-root). A step is a
-// piece of desired state on a node: it names the facts it needs, diffs them
-// into a plan.Change (or a NoOp with its reason), and applies that change
-// with idempotent, quoted shell over a transport.Host. A Scripter's change
-// can also be carried out by one self-checking script, so a node's ready
-// changes share a session.
+// site-root, detect, and the kinds recipes declare). A step is a piece of
+// desired state on a node: it names the facts it needs, diffs them into a
+// plan.Change (or a NoOp with its reason) whose Payload carries the
+// decision to apply, and applies that change with idempotent, quoted
+// shell over a transport.Host. A Scripter's change can also be carried
+// out by one self-checking script, so a node's ready changes share a
+// session.
 //
-// Steps must be safe to re-run from any intermediate state, never lose user
-// data, and never print sensitive values. They know nothing about HCL or
-// rendering.
+// It is also the registry of block kinds (kind.go): the file of each
+// kind registers its block schema, its checks, the paths it claims under
+// the site root and how one block of a site compiles to entries on nodes
+// (Entry, with its relations as Refs). A new kind is one file here.
+//
+// Steps must be safe to re-run from any intermediate state, never lose
+// user data, and never print sensitive values. They never parse files
+// nor evaluate expressions: package hcl does, through Unit.Eval.
 package steps

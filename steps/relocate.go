@@ -118,12 +118,19 @@ func (s *Relocate) Diff(ctx context.Context, src facts.Source) (*plan.Change, er
 	c := &plan.Change{
 		ID: s.ID(), Node: s.NodeName, Site: s.Site, Kind: s.Kind(), Target: s.local(),
 		Action: d.action, Summary: d.summary, Reason: d.reason, Total: d.total,
-		Params: map[string]string{"state": d.state.String()},
 	}
+	plan.SetPayload(c, relocatePayload{State: d.state.String()})
 	if s.MountPlanned && !s.mountLive(f.mount) {
 		c.Details = append(c.Details, "assumes "+s.Mount+" is mounted by an earlier change; apply checks it again")
 	}
 	return c, nil
+}
+
+// relocatePayload is what a relocate change carries to apply: the state
+// the plan found. Apply reads the node again and acts on what it finds;
+// a planned link runs as a script that checks the state itself.
+type relocatePayload struct {
+	State string `json:"state"`
 }
 
 func (s *Relocate) validate() error {

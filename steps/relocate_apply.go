@@ -61,8 +61,12 @@ func (s *Relocate) ApplyScript(c *plan.Change) string {
 	if s.validate() != nil {
 		return ""
 	}
+	p, err := plan.DecodePayload[relocatePayload](c)
+	if err != nil {
+		return ""
+	}
 	var state relocateState
-	switch c.Params["state"] {
+	switch p.State {
 	case relocLink.String():
 		state = relocLink
 	case relocCreateLink.String():

@@ -89,8 +89,8 @@ func TestRelocateApplyMoves(t *testing.T) {
 			before, infoBefore := treeDigest(t, lab.L), stat(t, stamp)
 
 			c := lab.plan(t)
-			if c.Action != plan.Create || c.Params["state"] != tt.state {
-				t.Fatalf("plan: %s %s (%s)", c.Action, c.Summary, c.Params["state"])
+			if c.Action != plan.Create || payloadState(c) != tt.state {
+				t.Fatalf("plan: %s %s (%s)", c.Action, c.Summary, payloadState(c))
 			}
 			rec, err := lab.apply(t, c)
 			failOn(t, err)
@@ -150,8 +150,8 @@ func TestRelocateFinishesInterruptedMoves(t *testing.T) {
 			tt.build(t, lab)
 
 			c := lab.plan(t)
-			if c.Params["state"] != tt.state {
-				t.Fatalf("plan: %s %s %s (%s), want state %s", c.Action, c.Summary, c.Reason, c.Params["state"], tt.state)
+			if payloadState(c) != tt.state {
+				t.Fatalf("plan: %s %s %s (%s), want state %s", c.Action, c.Summary, c.Reason, payloadState(c), tt.state)
 			}
 			_, err := lab.apply(t, c)
 			failOn(t, err)
@@ -249,7 +249,7 @@ func TestRelocateMerge(t *testing.T) {
 	write(filepath.Join(lab.S, "only there"), "D")
 
 	c := lab.plan(t)
-	if c.Action != plan.Update || c.Params["state"] != "merge" {
+	if c.Action != plan.Update || payloadState(c) != "merge" {
 		t.Fatalf("plan: %s %s %s", c.Action, c.Summary, c.Reason)
 	}
 	rec, err := lab.apply(t, c)
@@ -306,7 +306,7 @@ func TestRelocateResumesAfterCancel(t *testing.T) {
 	if c.Action == plan.Conflict {
 		t.Fatalf("interrupted state not recognised: %s", c.Reason)
 	}
-	t.Logf("after cancel: %s (%s)", c.Summary, c.Params["state"])
+	t.Logf("after cancel: %s (%s)", c.Summary, payloadState(c))
 	_, err = lab.apply(t, c)
 	failOn(t, err)
 	lab.assertMoved(t, want)
@@ -350,4 +350,10 @@ func TestRelocateLinksAFolderWhoseParentIsMissing(t *testing.T) {
 			t.Fatalf("storage folder exists=%v: %s links to %q (%v)", sharedExists, l.L, target, err)
 		}
 	}
+}
+
+// payloadState is the state a relocate change's payload carries.
+func payloadState(c *plan.Change) string {
+	p, _ := plan.DecodePayload[relocatePayload](c)
+	return p.State
 }

@@ -18,7 +18,7 @@ func TestRelocateLinkScriptChecksTheMount(t *testing.T) {
 		t.Skip("no /dev/shm")
 	}
 	root := t.TempDir()
-	link := &plan.Change{Params: map[string]string{"state": "create-link"}}
+	link := &plan.Change{Payload: state("create-link")}
 	h := &transport.Local{NodeName: "web2"}
 
 	unmounted := t.TempDir() // a plain folder: not a mount point
@@ -58,7 +58,7 @@ func TestRelocateLinkScriptChecksTheMount(t *testing.T) {
 	if err := h.Run(context.Background(), transport.Command{Script: s.ApplyScript(link)}); err != nil {
 		t.Fatalf("running the link again must pass: %v", err)
 	}
-	if got := s.ApplyScript(&plan.Change{Params: map[string]string{"state": "copy"}}); got != "" {
+	if got := s.ApplyScript(&plan.Change{Payload: state("copy")}); got != "" {
 		t.Error("moving data must go through Apply, never a bare script")
 	}
 }

@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -31,77 +32,77 @@ func TestRelocateDiff(t *testing.T) {
 		want  plan.Change
 	}{
 		{"linked", Relocate{}, with(func(w *world) { w.local, w.shared = linkOut(S), dirOut(3, 10, 100, 9) }),
-			plan.Change{Action: plan.NoOp, Reason: "media already links to " + S, Params: state("linked")}},
+			plan.Change{Action: plan.NoOp, Reason: "media already links to " + S, Payload: state("linked")}},
 		{"relative link counts", Relocate{}, with(func(w *world) { w.local, w.shared = linkOut("../../../mnt/nas/community/media"), dirOut(3, 10, 100, 9) }),
-			plan.Change{Action: plan.NoOp, Reason: "media already links to " + S, Params: state("linked")}},
+			plan.Change{Action: plan.NoOp, Reason: "media already links to " + S, Payload: state("linked")}},
 		{"move across filesystems", Relocate{}, with(func(w *world) { w.local = dirOut(3, 1204, 61<<20, 1) }),
 			plan.Change{Action: plan.Create, Summary: "move 1,204 files (61 MiB) to " + S + " and link",
-				Total: plan.Progress{Files: 1204, Bytes: 61 << 20}, Params: state("copy")}},
+				Total: plan.Progress{Files: 1204, Bytes: 61 << 20}, Payload: state("copy")}},
 		{"move within a filesystem", Relocate{}, with(func(w *world) { w.local = dirOut(1, 1, 10, 9) }),
 			plan.Change{Action: plan.Create, Summary: "move 1 file (10 B) to " + S + " (rename) and link",
-				Total: plan.Progress{Files: 1, Bytes: 10}, Params: state("rename")}},
+				Total: plan.Progress{Files: 1, Bytes: 10}, Payload: state("rename")}},
 		{"forced copy", Relocate{ForceCopy: true}, with(func(w *world) { w.local = dirOut(1, 1, 10, 9) }),
 			plan.Change{Action: plan.Create, Summary: "move 1 file (10 B) to " + S + " and link",
-				Total: plan.Progress{Files: 1, Bytes: 10}, Params: state("copy")}},
+				Total: plan.Progress{Files: 1, Bytes: 10}, Payload: state("copy")}},
 		{"into an empty shared folder", Relocate{}, with(func(w *world) { w.local, w.shared = dirOut(1, 2, 2048, 1), dirOut(0, 0, 0, 9) }),
 			plan.Change{Action: plan.Create, Summary: "move 2 files (2.0 KiB) to " + S + " and link",
-				Total: plan.Progress{Files: 2, Bytes: 2048}, Params: state("copy")}},
+				Total: plan.Progress{Files: 2, Bytes: 2048}, Payload: state("copy")}},
 		{"a: resume copy", Relocate{}, with(func(w *world) { w.local, w.partial = dirOut(1, 2, 2048, 1), dirOut(1, 1, 10, 9) }),
 			plan.Change{Action: plan.Update, Summary: "resume interrupted move: copy 2 files (2.0 KiB) to " + S + " again, verify and link",
-				Total: plan.Progress{Files: 2, Bytes: 2048}, Params: state("copy")}},
+				Total: plan.Progress{Files: 2, Bytes: 2048}, Payload: state("copy")}},
 		{"b: finish partial", Relocate{}, with(func(w *world) { w.old, w.partial = dirOut(1, 2, 2048, 1), dirOut(1, 2, 2048, 9) }),
 			plan.Change{Action: plan.Update, Summary: "finish interrupted move: verify " + S + ".shoal-partial against " + L + ".shoal-old, put it in place and link",
-				Params: state("finish-partial")}},
+				Payload: state("finish-partial")}},
 		{"c: finish shared", Relocate{}, with(func(w *world) { w.old, w.shared = dirOut(1, 2, 2048, 1), dirOut(1, 2, 2048, 9) }),
 			plan.Change{Action: plan.Update, Summary: "finish interrupted move: verify " + S + " against " + L + ".shoal-old, link and remove the old copy",
-				Params: state("finish-shared")}},
+				Payload: state("finish-shared")}},
 		{"d: clean old", Relocate{}, with(func(w *world) { w.local, w.old, w.shared = linkOut(S), dirOut(1, 2, 2048, 1), dirOut(1, 2, 2048, 9) }),
 			plan.Change{Action: plan.Update, Summary: "finish interrupted move: verify " + L + ".shoal-old against " + S + ", then remove it",
-				Params: state("clean-old")}},
+				Payload: state("clean-old")}},
 		{"replica: link", Relocate{}, with(func(w *world) { w.shared = dirOut(4, 9, 99, 9) }),
-			plan.Change{Action: plan.Create, Summary: "link media to " + S, Params: state("link")}},
+			plan.Change{Action: plan.Create, Summary: "link media to " + S, Payload: state("link")}},
 		{"replica: empty folder", Relocate{}, with(func(w *world) { w.local, w.shared = dirOut(0, 0, 0, 1), dirOut(4, 9, 99, 9) }),
-			plan.Change{Action: plan.Create, Summary: "replace empty media with a link to " + S, Params: state("link")}},
+			plan.Change{Action: plan.Create, Summary: "replace empty media with a link to " + S, Payload: state("link")}},
 		{"replica while the primary's move is under way", Relocate{Replica: true}, with(func(w *world) { w.partial = dirOut(1, 2, 2048, 9) }),
-			plan.Change{Action: plan.Create, Summary: "link media to " + S + " (the primary is moving its data there)", Params: state("link")}},
+			plan.Change{Action: plan.Create, Summary: "link media to " + S + " (the primary is moving its data there)", Payload: state("link")}},
 		{"replica linked while the primary's move is under way", Relocate{Replica: true}, with(func(w *world) { w.local, w.partial = linkOut(S), dirOut(1, 2, 2048, 9) }),
-			plan.Change{Action: plan.NoOp, Reason: "media links to " + S + "; the primary's move into it is still under way", Params: state("linked")}},
+			plan.Change{Action: plan.NoOp, Reason: "media links to " + S + "; the primary's move into it is still under way", Payload: state("linked")}},
 		{"replica with data while the primary's move is under way", Relocate{Replica: true}, with(func(w *world) { w.local, w.partial = dirOut(1, 3, 30, 1), dirOut(1, 2, 2048, 9) }),
-			plan.Change{Action: plan.Conflict, Params: state("conflict"), Reason: L + " holds data while the primary's move into " + S +
+			plan.Change{Action: plan.Conflict, Payload: state("conflict"), Reason: L + " holds data while the primary's move into " + S +
 				" is still under way (" + S + ".shoal-partial): run again once it has finished"}},
 		{"primary: a partial copy without its source", Relocate{}, with(func(w *world) { w.partial = dirOut(1, 2, 2048, 9) }),
-			plan.Change{Action: plan.Conflict, Params: state("conflict"), Reason: S + ".shoal-partial holds a partial copy but " + L + " and " + L + ".shoal-old are gone: check it and remove it"}},
+			plan.Change{Action: plan.Conflict, Payload: state("conflict"), Reason: S + ".shoal-partial holds a partial copy but " + L + " and " + L + ".shoal-old are gone: check it and remove it"}},
 		{"nothing anywhere", Relocate{}, base,
-			plan.Change{Action: plan.Create, Summary: "create " + S + " and link media to it", Params: state("create-link")}},
+			plan.Change{Action: plan.Create, Summary: "create " + S + " and link media to it", Payload: state("create-link")}},
 		{"both hold data", Relocate{}, with(func(w *world) { w.local, w.shared = dirOut(2, 12, 3<<20, 1), dirOut(5, 40, 10<<20, 9) }),
-			plan.Change{Action: plan.Conflict, Params: state("conflict"), Reason: L + " holds 12 files (3.0 MiB) and " + S +
+			plan.Change{Action: plan.Conflict, Payload: state("conflict"), Reason: L + " holds 12 files (3.0 MiB) and " + S +
 				` holds 40 files (10 MiB); empty one of them or set on_conflict = "merge"`}},
 		{"both hold data, merge", Relocate{Merge: true}, with(func(w *world) { w.local, w.shared = dirOut(2, 12, 3<<20, 1), dirOut(5, 40, 10<<20, 9) }),
-			plan.Change{Action: plan.Update, Params: state("merge"), Total: plan.Progress{Files: 12, Bytes: 3 << 20},
+			plan.Change{Action: plan.Update, Payload: state("merge"), Total: plan.Progress{Files: 12, Bytes: 3 << 20},
 				Summary: "merge 12 files (3.0 MiB) from media into " + S + " (copy what is missing, keep differing files aside) and link"}},
 		{"links elsewhere", Relocate{}, with(func(w *world) { w.local = linkOut("/srv/other") }),
-			plan.Change{Action: plan.Conflict, Params: state("conflict"), Reason: L + " links to /srv/other, not to " + S}},
+			plan.Change{Action: plan.Conflict, Payload: state("conflict"), Reason: L + " links to /srv/other, not to " + S}},
 		{"local is a file", Relocate{}, with(func(w *world) { w.local = fileOut() }),
-			plan.Change{Action: plan.Conflict, Params: state("conflict"), Reason: L + " is a file, not a folder"}},
+			plan.Change{Action: plan.Conflict, Payload: state("conflict"), Reason: L + " is a file, not a folder"}},
 		{"shared is a file", Relocate{}, with(func(w *world) { w.local, w.shared = dirOut(1, 1, 1, 1), fileOut() }),
-			plan.Change{Action: plan.Conflict, Params: state("conflict"), Reason: S + " is a file, not a directory"}},
+			plan.Change{Action: plan.Conflict, Payload: state("conflict"), Reason: S + " is a file, not a directory"}},
 		{"not mounted", Relocate{}, with(func(w *world) { w.local, w.mounts = dirOut(1, 1, 1, 1), sshfsMountTable("/mnt/other") }),
-			plan.Change{Action: plan.Conflict, Params: state("conflict"),
+			plan.Change{Action: plan.Conflict, Payload: state("conflict"),
 				Reason: "storage /mnt/nas is not mounted on web1: refusing to move data into or link to a local folder"}},
 		{"linked to an unmounted folder", Relocate{}, with(func(w *world) { w.local, w.shared, w.mounts = linkOut(S), dirOut(1, 1, 1, 1), "" }),
-			plan.Change{Action: plan.Conflict, Params: state("conflict"),
+			plan.Change{Action: plan.Conflict, Payload: state("conflict"),
 				Reason: "storage /mnt/nas is not mounted on web1: refusing to move data into or link to a local folder"}},
 		{"another storage mounted there", Relocate{MountCheck: "nfs"}, with(func(w *world) { w.local = dirOut(1, 1, 1, 1) }),
-			plan.Change{Action: plan.Conflict, Params: state("conflict"),
+			plan.Change{Action: plan.Conflict, Payload: state("conflict"),
 				Reason: "storage /mnt/nas is not mounted on web1 as nfs (fuse.sshfs root@10.77.0.5:/srv/nas is mounted there): refusing to move data into or link to a local folder"}},
 		{"mount planned earlier", Relocate{MountPlanned: true}, with(func(w *world) { w.local, w.mounts = dirOut(1, 1, 1, 1), "" }),
 			plan.Change{Action: plan.Create, Summary: "move 1 file (1 B) to " + S + " and link", Total: plan.Progress{Files: 1, Bytes: 1},
-				Params: state("copy"), Details: []string{"assumes /mnt/nas is mounted by an earlier change; apply checks it again"}}},
+				Payload: state("copy"), Details: []string{"assumes /mnt/nas is mounted by an earlier change; apply checks it again"}}},
 		{"old and local both present", Relocate{}, with(func(w *world) { w.local, w.old = dirOut(1, 1, 1, 1), dirOut(1, 1, 1, 1) }),
-			plan.Change{Action: plan.Conflict, Params: state("conflict"), Reason: "both " + L + " and " + L +
+			plan.Change{Action: plan.Conflict, Payload: state("conflict"), Reason: "both " + L + " and " + L +
 				".shoal-old exist: an earlier move was interrupted and " + L + " was recreated; compare them and remove one"}},
 		{"old without any copy", Relocate{}, with(func(w *world) { w.old = dirOut(1, 1, 1, 1) }),
-			plan.Change{Action: plan.Conflict, Params: state("conflict"), Reason: L + ".shoal-old holds the data of an interrupted move but " + S +
+			plan.Change{Action: plan.Conflict, Payload: state("conflict"), Reason: L + ".shoal-old holds the data of an interrupted move but " + S +
 				" is missing; is the storage mounted? Rename " + L + ".shoal-old back to " + L + " to start again"}},
 	}
 	for _, tt := range tests {
@@ -132,7 +133,7 @@ func TestRelocateDiff(t *testing.T) {
 	}
 }
 
-func state(s string) map[string]string { return map[string]string{"state": s} }
+func state(s string) json.RawMessage { return json.RawMessage(`{"state":"` + s + `"}`) }
 
 func TestRelocateFactsCoverDiff(t *testing.T) {
 	step := &Relocate{NodeName: "web1", Root: "/var/www/d", Dir: "media", Shared: "/mnt/nas/d/media", Mount: "/mnt/nas"}

@@ -2,7 +2,6 @@ package steps
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -42,12 +41,12 @@ var (
 // maxListedDeletions is how many deletions a plan shows line by line.
 const maxListedDeletions = 20
 
-// Params keys of a replicate change.
-const (
-	paramPrimary  = "primary"
-	paramDeletion = "delete" // JSON list of paths relative to the replica's root, deepest first
-	paramSend     = "send"   // JSON list of the paths to stream; absent: the whole tree
-)
+// replicatePayload is what a replicate change carries to apply.
+type replicatePayload struct {
+	Delete []string `json:"delete,omitempty"` // paths relative to the replica's root, deepest first
+	Send   []string `json:"send,omitempty"`   // the paths to stream; absent: the whole tree
+	Whole  bool     `json:"whole,omitempty"`  // stream the whole tree
+}
 
 func (r *Replicate) ID() string   { return changeID(r.NodeName, r.Kind(), r.Root) }
 func (r *Replicate) Kind() string { return "replicate" }
@@ -104,31 +103,24 @@ func (r *Replicate) Diff(ctx context.Context, src facts.Source) (*plan.Change, e
 		return nil, err
 	}
 	delta := compareTrees(from.Entries, to.Entries)
-	deletions, err := json.Marshal(delta.Deletions)
-	if err != nil {
-		return nil, err
-	}
 	c.Action = plan.Update
 	if !replica.Exists {
 		c.Action = plan.Create
 	}
 	c.Summary = delta.summary()
 	c.Details = deletionDetails(delta.Deletions)
-	c.Params = map[string]string{paramPrimary: r.Primary, paramDeletion: string(deletions)}
+	payload := replicatePayload{Delete: delta.Deletions, Whole: true}
 	c.Total = plan.Progress{Bytes: tarSize(from.Entries), Files: primary.Files}
 	// A replica that holds most of the tree gets only what differs.
 	if replica.Exists && len(delta.Send) <= len(from.Entries)/2 {
-		send := make([]string, len(delta.Send))
+		payload.Whole = false
+		payload.Send = make([]string, len(delta.Send))
 		for i, e := range delta.Send {
-			send[i] = e.Path
+			payload.Send[i] = e.Path
 		}
-		list, err := json.Marshal(send)
-		if err != nil {
-			return nil, err
-		}
-		c.Params[paramSend] = string(list)
 		c.Total = plan.Progress{Bytes: tarSize(delta.Send), Files: delta.Copy.Files}
 	}
+	plan.SetPayload(c, payload)
 	return c, nil
 }
 

@@ -2,7 +2,6 @@ package steps
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"path"
@@ -149,12 +148,11 @@ func (r *Replicate) prepare(ctx context.Context, h transport.Host, c *plan.Chang
 	if h == nil {
 		return fmt.Errorf("replicating to %s: no connection", c.Node)
 	}
-	var deletions []string
-	if s := c.Params[paramDeletion]; s != "" {
-		if err := json.Unmarshal([]byte(s), &deletions); err != nil {
-			return fmt.Errorf("replicating to %s: reading the planned deletions: %w", c.Node, err)
-		}
+	p, err := plan.DecodePayload[replicatePayload](c)
+	if err != nil {
+		return fmt.Errorf("replicating to %s: %w", c.Node, err)
 	}
+	deletions := p.Delete
 	var list strings.Builder
 	for _, p := range deletions {
 		if !r.deletable(p) {
@@ -225,16 +223,15 @@ exit "$s"`, shell.Quote(root))
 func sendList(cs []*plan.Change) ([]string, error) {
 	union := map[string]bool{}
 	for _, c := range cs {
-		s, ok := c.Params[paramSend]
-		if !ok {
+		p, err := plan.DecodePayload[replicatePayload](c)
+		if err != nil {
+			return nil, fmt.Errorf("replicating to %s: %w", c.Node, err)
+		}
+		if p.Whole {
 			return nil, nil
 		}
-		var paths []string
-		if err := json.Unmarshal([]byte(s), &paths); err != nil {
-			return nil, fmt.Errorf("replicating to %s: reading the planned paths: %w", c.Node, err)
-		}
-		for _, p := range paths {
-			union[p] = true
+		for _, path := range p.Send {
+			union[path] = true
 		}
 	}
 	// sorted, so a folder is created before what goes in it

@@ -261,7 +261,7 @@ func TestReplicateSendsOnlyWhatDiffers(t *testing.T) {
 	makeFiles(t, s.root("web3"), map[string]string{"index.php": "edited by hand on web3"})
 	cs := s.diff(t)
 	for _, c := range cs {
-		if c.Action != plan.Update || c.Params[paramSend] == "" {
+		if p, _ := plan.DecodePayload[replicatePayload](c); c.Action != plan.Update || p.Whole || len(p.Send) == 0 {
 			t.Fatalf("%s: want an update with a send list: %+v", c.ID, c)
 		}
 		if c.Total.Bytes >= 1<<20 {

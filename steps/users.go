@@ -59,7 +59,7 @@ func (s *UserIDs) Diff(ctx context.Context, src facts.Source) (*plan.Change, err
 	case !here.Exists:
 		c.Action = plan.Create
 		c.Summary = fmt.Sprintf("create user %s (uid %d) and group %s (gid %d) as on %s", s.Owner, ref.UID, ref.Group, ref.GID, s.Reference)
-		c.Params = map[string]string{"uid": strconv.Itoa(ref.UID), "gid": strconv.Itoa(ref.GID), "group": ref.Group}
+		plan.SetPayload(c, usersPayload{UID: ref.UID, GID: ref.GID, Group: ref.Group})
 	case here.UID != ref.UID || here.GID != ref.GID:
 		c.Action, c.Reason = plan.Conflict, fmt.Sprintf(
 			"%s is uid %d gid %d on %s but uid %d gid %d on %s: files on shared storage would change owner; renumber it by hand",
@@ -70,15 +70,23 @@ func (s *UserIDs) Diff(ctx context.Context, src facts.Source) (*plan.Change, err
 	return c, nil
 }
 
+// usersPayload is the reference node's numbers, read at plan time.
+type usersPayload struct {
+	UID   int    `json:"uid"`
+	GID   int    `json:"gid"`
+	Group string `json:"group"`
+}
+
 // Apply creates the group and the user with the reference node's numbers,
 // refusing when either number is already taken by another account.
 func (s *UserIDs) Apply(ctx context.Context, h transport.Host, c *plan.Change, r Reporter) error {
-	uid, gid, group := c.Params["uid"], c.Params["gid"], c.Params["group"]
-	if _, err := strconv.Atoi(uid); err != nil {
-		return fmt.Errorf("creating user %s on %s: plan has no uid", s.Owner, s.NodeName)
+	p, err := plan.DecodePayload[usersPayload](c)
+	if err != nil {
+		return fmt.Errorf("creating user %s on %s: %w", s.Owner, s.NodeName, err)
 	}
-	if _, err := strconv.Atoi(gid); err != nil || !accountName.MatchString(group) || !accountName.MatchString(s.Owner) {
-		return fmt.Errorf("creating user %s on %s: plan has no usable group", s.Owner, s.NodeName)
+	uid, gid, group := strconv.Itoa(p.UID), strconv.Itoa(p.GID), p.Group
+	if p.UID < 0 || p.GID < 0 || !accountName.MatchString(group) || !accountName.MatchString(s.Owner) {
+		return fmt.Errorf("creating user %s on %s: plan has no usable ids or group", s.Owner, s.NodeName)
 	}
 	script := `set -e
 u=` + shell.Quote(s.Owner) + ` uid=` + uid + ` g=` + shell.Quote(group) + ` gid=` + gid + `

@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -28,7 +29,7 @@ func TestUserIDsDiff(t *testing.T) {
 		{"equal", passwd(33, 33), passwd(33, 33), plan.Change{Action: plan.NoOp, Reason: "www-data is uid 33 gid 33 as on web1"}},
 		{"missing here", "", passwd(1001, 1002), plan.Change{Action: plan.Create,
 			Summary: "create user www-data (uid 1001) and group www-data (gid 1002) as on web1",
-			Params:  map[string]string{"uid": "1001", "gid": "1002", "group": "www-data"}}},
+			Payload: json.RawMessage(`{"uid":1001,"gid":1002,"group":"www-data"}`)}},
 		{"different", passwd(33, 33), passwd(1001, 33), plan.Change{Action: plan.Conflict,
 			Reason: "www-data is uid 33 gid 33 on web2 but uid 1001 gid 33 on web1: files on shared storage would change owner; renumber it by hand"}},
 		{"missing on reference", passwd(33, 33), "", plan.Change{Action: plan.Conflict,
@@ -65,17 +66,19 @@ func TestUserIDsRejectsOddNames(t *testing.T) {
 func TestUserIDsApplyRefusesTakenIDs(t *testing.T) {
 	for _, tt := range []struct {
 		name, owner string
-		params      map[string]string
+		payload     usersPayload
 		wantErr     string
 	}{
-		{"exists with the numbers", "daemon", map[string]string{"uid": "1", "gid": "1", "group": "daemon"}, ""},
-		{"exists with other numbers", "daemon", map[string]string{"uid": "5", "gid": "1", "group": "daemon"}, "user daemon exists as 1:1, not 5:1"},
-		{"group name with another gid", "shoal-absent-user", map[string]string{"uid": "4999", "gid": "4999", "group": "root"}, "group root exists with gid 0, not 4999"},
-		{"uid taken", "shoal-absent-user", map[string]string{"uid": "0", "gid": "0", "group": "root"}, "uid 0 is taken by user root"},
+		{"exists with the numbers", "daemon", usersPayload{UID: 1, GID: 1, Group: "daemon"}, ""},
+		{"exists with other numbers", "daemon", usersPayload{UID: 5, GID: 1, Group: "daemon"}, "user daemon exists as 1:1, not 5:1"},
+		{"group name with another gid", "shoal-absent-user", usersPayload{UID: 4999, GID: 4999, Group: "root"}, "group root exists with gid 0, not 4999"},
+		{"uid taken", "shoal-absent-user", usersPayload{UID: 0, GID: 0, Group: "root"}, "uid 0 is taken by user root"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := &UserIDs{NodeName: "web1", Owner: tt.owner, Reference: "web0"}
-			err := s.Apply(context.Background(), localNode(), &plan.Change{Params: tt.params}, &recorder{})
+			c := &plan.Change{}
+			plan.SetPayload(c, tt.payload)
+			err := s.Apply(context.Background(), localNode(), c, &recorder{})
 			if tt.wantErr == "" {
 				failOn(t, err)
 			} else if err == nil || !strings.Contains(err.Error(), tt.wantErr) {

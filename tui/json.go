@@ -80,10 +80,23 @@ func (v *JSON) Plan(p *plan.Plan) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	n := countChanges(p.Changes)
-	v.emit(event{Type: "plan", Plan: p, Counts: &planCounts{
+	v.emit(event{Type: "plan", Plan: withoutPayloads(p), Counts: &planCounts{
 		Create: n[plan.Create], Update: n[plan.Update], Delete: n[plan.Delete],
 		Conflict: n[plan.Conflict], NoOp: n[plan.NoOp],
 	}})
+}
+
+// withoutPayloads is p as shown: what apply executes is the steps'
+// business, not the reader's.
+func withoutPayloads(p *plan.Plan) *plan.Plan {
+	out := *p
+	out.Changes = make([]*plan.Change, len(p.Changes))
+	for i, c := range p.Changes {
+		shown := *c
+		shown.Payload = nil
+		out.Changes[i] = &shown
+	}
+	return &out
 }
 
 // Diagnostic emits a problem found in the configuration or on a host;

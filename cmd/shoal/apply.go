@@ -90,7 +90,7 @@ func (o *applyOptions) run(cmd *cobra.Command, g *globalOptions, args []string) 
 	}
 	defer unlock()
 
-	runner, combine := cluster.Runner(s.entries, s.hosts)
+	runner, combine := cluster.Runner(s.compiled.Entries, s.hosts)
 	execute := func(ctx context.Context, hook plan.Hook, stop <-chan struct{}) plan.Summary {
 		return plan.Execute(ctx, p, runner, s.redactor.Hook(hook), plan.ExecOptions{Parallel: g.parallel, FailFast: o.failFast, Stop: stop, Combine: combine})
 	}

@@ -5,6 +5,9 @@ import (
 	"sort"
 
 	"github.com/spf13/cobra"
+
+	"github.com/shoal-sh/shoal/hcl"
+	"github.com/shoal-sh/shoal/steps"
 )
 
 func newRecipesCommand(g *globalOptions) *cobra.Command {
@@ -26,7 +29,7 @@ func newRecipesCommand(g *globalOptions) *cobra.Command {
 			sort.Strings(names)
 			for _, n := range names {
 				r := cfg.Recipes[n]
-				fmt.Fprintf(g.stdout, "%-18s %3d dynamic, %2d cache  %s\n", n, len(r.DynamicDirs), len(r.CacheDirs), r.Description)
+				fmt.Fprintf(g.stdout, "%-18s %3d dynamic, %2d cache, %2d steps  %s\n", n, len(r.BlocksOf("dynamic_dir")), len(r.BlocksOf("cache_dir")), countSteps(r), r.Description)
 			}
 			return nil
 		},
@@ -49,4 +52,15 @@ func newRecipesCommand(g *globalOptions) *cobra.Command {
 		},
 	})
 	return cmd
+}
+
+// countSteps counts a recipe's blocks that are steps (cron, file, ...).
+func countSteps(r *hcl.Recipe) int {
+	n := 0
+	for _, b := range r.Blocks {
+		if k := steps.KindOf(b.Kind); k != nil && k.IsStep {
+			n++
+		}
+	}
+	return n
 }

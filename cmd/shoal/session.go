@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/shoal-sh/shoal/cluster"
 	"github.com/shoal-sh/shoal/hcl"
@@ -15,7 +14,7 @@ import (
 type session struct {
 	g        *globalOptions
 	cfg      *hcl.Config
-	entries  []cluster.Entry
+	compiled *cluster.Compiled
 	conns    map[string]*transport.Conn
 	hosts    map[string]transport.Host
 	dialErrs map[string]error
@@ -25,24 +24,16 @@ type session struct {
 // startSession loads the config and connects to its nodes; what went wrong
 // has been printed when it returns an error.
 func startSession(ctx context.Context, g *globalOptions, v *views) (*session, error) {
-	cfg, err := loadConfig(g, v)
+	cfg, compiled, err := compileConfig(g, v, g.targets)
 	if err != nil {
 		return nil, err
 	}
-	s, err := openSession(ctx, g, cfg)
-	if err != nil {
-		fmt.Fprintln(g.stderr, "shoal:", err)
-	}
-	return s, err
+	return openSession(ctx, g, cfg, compiled), nil
 }
 
-func openSession(ctx context.Context, g *globalOptions, cfg *hcl.Config) (*session, error) {
-	entries, err := cluster.Compile(cfg, g.targets)
-	if err != nil {
-		return nil, err
-	}
+func openSession(ctx context.Context, g *globalOptions, cfg *hcl.Config, compiled *cluster.Compiled) *session {
 	need := map[string]bool{}
-	for _, e := range entries {
+	for _, e := range compiled.Entries {
 		need[e.Step.Node()] = true
 		for _, nf := range e.Step.Facts() {
 			need[nf.Node] = true
@@ -62,12 +53,12 @@ func openSession(ctx context.Context, g *globalOptions, cfg *hcl.Config) (*sessi
 		opts.KnownHosts = []string{g.knownHosts}
 	}
 	conns, errs := transport.DialAll(ctx, targets, opts, g.parallel)
-	s := &session{g: g, cfg: cfg, entries: entries, conns: conns, hosts: map[string]transport.Host{}, dialErrs: errs,
-		redactor: plan.NewRedactor(sensitiveValues(cfg))}
+	s := &session{g: g, cfg: cfg, compiled: compiled, conns: conns, hosts: map[string]transport.Host{}, dialErrs: errs,
+		redactor: plan.NewRedactor(cfg.SensitiveValues())}
 	for n, c := range conns {
 		s.hosts[n] = c
 	}
-	return s, nil
+	return s
 }
 
 func (s *session) close() {
@@ -93,18 +84,8 @@ func (s *session) nodeNames() []string {
 // (sensitive values hidden), and still fit to apply.
 func (s *session) plan(ctx context.Context) *plan.Plan {
 	pl := &cluster.Planner{Nodes: s.nodeNames(), Hosts: s.hosts, DialErrs: s.dialErrs, Parallel: s.g.parallel}
-	p, _ := pl.Plan(ctx, s.entries, s.cfg.Digest)
+	p, _ := pl.Plan(ctx, s.compiled, s.cfg.Digest)
 	return s.redactor.Plan(p)
-}
-
-func sensitiveValues(cfg *hcl.Config) []string {
-	var secrets []string
-	for _, v := range cfg.Variables {
-		if v.Sensitive {
-			secrets = append(secrets, v.Value)
-		}
-	}
-	return secrets
 }
 
 // hostsWithChanges are the nodes an apply will touch.

@@ -14,7 +14,7 @@ func newValidateCommand(g *globalOptions) *cobra.Command {
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			v := newViews(g)
-			cfg, err := loadConfig(g, v)
+			cfg, _, err := compileConfig(g, v, nil)
 			if err != nil {
 				return err
 			}

@@ -1,0 +1,117 @@
+package steps
+
+import (
+	hashicl "github.com/hashicorp/hcl/v2"
+
+	"github.com/shoal-sh/shoal/block"
+)
+
+// Entry is a step with its place in the run: the site it serves, the
+// block that declared it, and its relations to other entries.
+type Entry struct {
+	Step  Step
+	Site  string // "" for steps that serve several sites (exports, mounts)
+	Block string // address of the declaring block ("file.wp_config"); "" built in
+	// After: entries that must succeed first.
+	After []Ref
+	// OnChange: entries this one only makes sense after: when none of
+	// them has a change, neither has this one (a replica's caches are
+	// purged when its tree changed; a service reloads when its config did).
+	OnChange []Ref
+}
+
+// Ref selects entries. Empty fields match anything; with Near, Node is a
+// preference: the entries of Block on Node if it has any there, else all
+// of Block's (a reload follows its own node's config; a mirror's sync
+// follows a trust set up on the master).
+type Ref struct {
+	Site  string
+	Node  string
+	Kind  string // step kind: "mount", "replicate"
+	Block string // block address: "file.wp_config"
+	Near  bool
+	// Range is where a user wrote the reference, for diagnostics.
+	Range *hashicl.Range
+}
+
+// Site is what compiling a site's blocks needs to know of the site.
+type Site struct {
+	Name     string
+	Root     string
+	Primary  string
+	Nodes    []string // the primary among them, in config order
+	Replicas []string
+	Owner    string // "" when the site sets none
+	Group    string // the owner's group when the site sets none
+	Merge    bool   // on_conflict = "merge"
+	Storage  *Storage
+	// Claims are every block's claims, evaluated.
+	Claims []block.Claim
+}
+
+// Storage is what a site's steps need to know of its storage.
+type Storage struct {
+	Type  string // nfs | sshfs | cifs | mounted
+	Mount string
+	// Check is what relocate proves of the mount before it moves or
+	// links anything (see Relocate.MountCheck).
+	Check string
+}
+
+// Unit is one block of one site, as its kind's Compile sees it.
+type Unit struct {
+	Site *Site
+	// Decl is the block with the values known without a node.
+	Decl *block.Decl
+	// Nodes are the nodes a step's `on` selects, in config order.
+	Nodes []string
+	// Eval evaluates the block for one node and checks it with the
+	// kind's Check; diagnostics carry the arguments' ranges.
+	Eval func(node string) (*block.Decl, hashicl.Diagnostics)
+}
+
+// Each compiles a step block on every node of u.Nodes: make is given the
+// block evaluated for the node.
+func (u *Unit) Each(make func(node string, d *block.Decl) (Step, hashicl.Diagnostics)) ([]Entry, hashicl.Diagnostics) {
+	var out []Entry
+	var diags hashicl.Diagnostics
+	for _, n := range u.Nodes {
+		d, ds := u.Eval(n)
+		diags = append(diags, ds...)
+		if ds.HasErrors() {
+			continue
+		}
+		s, ds := make(n, d)
+		diags = append(diags, ds...)
+		if s != nil && !ds.HasErrors() {
+			out = append(out, Entry{Step: s, Site: u.Site.Name})
+		}
+	}
+	return out, diags
+}
+
+// claimed reports whether p lies in, or is, a claim of one of the uses;
+// equal says p is that claim's path.
+func (s *Site) claimed(p string, uses ...block.Use) (inside, equal bool) {
+	for _, c := range s.Claims {
+		if c.Space != block.InRoot || !hasUse(uses, c.Use) {
+			continue
+		}
+		if p == c.Path {
+			return true, true
+		}
+		if within(p, c.Path) {
+			inside = true
+		}
+	}
+	return inside, false
+}
+
+func hasUse(uses []block.Use, u block.Use) bool {
+	for _, x := range uses {
+		if x == u {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,59 @@
+package steps
+
+import (
+	"regexp"
+
+	hashicl "github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/shoal-sh/shoal/block"
+)
+
+// writable: `writable "cache" { mode = "0775" }`: a folder the site
+// owner owns, with its directories' mode when set.
+var _ = register(&Kind{
+	Type:      "writable",
+	LabelKind: block.LabelPath,
+	Arguments: []Argument{{Name: "mode", Type: cty.String}},
+	Validate: func(d *block.Decl) hashicl.Diagnostics {
+		if d.Known("mode") && !modePattern.MatchString(d.String("mode")) {
+			return hashicl.Diagnostics{d.Error("mode", "Invalid mode",
+				"%s: writable %q: mode %q is not an octal mode like \"0775\".", d.Owner, d.Label, d.String("mode"))}
+		}
+		return nil
+	},
+	Compile: compileWritable,
+})
+
+var modePattern = regexp.MustCompile(`^0?[0-7]{3}$`)
+
+// compileWritable owns the folder on every node after the site's folders
+// are in place. A folder on the storage is the primary's to own, once: at
+// the top only, since its uploads are too many to walk on every plan.
+func compileWritable(u *Unit) ([]Entry, hashicl.Diagnostics) {
+	site, d := u.Site, u.Decl
+	if site.Owner == "" {
+		return nil, nil
+	}
+	inside, isShared := site.claimed(d.Label, block.Shared)
+	var out []Entry
+	for _, n := range site.Nodes {
+		if inside && n != site.Primary {
+			continue
+		}
+		out = append(out, Entry{
+			Site: site.Name,
+			Step: &Perms{
+				NodeName: n, Site: site.Name, Root: site.Root, Dir: d.Label,
+				Owner: site.Owner, Group: site.Group, Mode: d.String("mode"), OnlyTarget: isShared, Shallow: inside,
+			},
+			After: []Ref{
+				{Site: site.Name, Node: n, Kind: "relocate"},
+				{Site: site.Name, Node: n, Kind: "replicate"},
+				{Site: site.Name, Node: n, Kind: "purge"},
+				{Node: n, Kind: "users"},
+			},
+		})
+	}
+	return out, nil
+}
