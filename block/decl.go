@@ -164,6 +164,9 @@ func (d *Decl) TypeErrors(types map[string]cty.Type) hashicl.Diagnostics {
 	return diags
 }
 
+// Hidden is what is shown in place of a sensitive value.
+const Hidden = "(sensitive)"
+
 // SensitiveMark marks values that come from sensitive variables and
 // parameters, and every value computed from one.
 const SensitiveMark = "sensitive"

@@ -40,7 +40,7 @@ func Compile(cfg *hcl.Config, targets []string) (*Compiled, hashicl.Diagnostics)
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	c := &compiler{cfg: cfg, seen: map[string]bool{}}
+	c := &compiler{cfg: cfg, seen: map[string]string{}}
 	for _, site := range cfg.Sites {
 		c.site(site)
 	}
@@ -87,18 +87,41 @@ func relate(entries []steps.Entry, cfg *hcl.Config) (*Compiled, hashicl.Diagnost
 type compiler struct {
 	cfg     *hcl.Config
 	entries []steps.Entry
-	seen    map[string]bool // step IDs already compiled (a storage shared by sites)
-	diags   hashicl.Diagnostics
+	// seen maps the step IDs compiled so far to the block that made each
+	// ("" built in): a storage shared by sites compiles its steps once.
+	seen  map[string]string
+	diags hashicl.Diagnostics
 }
 
 func (c *compiler) add(es ...steps.Entry) {
 	for _, e := range es {
-		if c.seen[e.Step.ID()] {
+		if _, ok := c.seen[e.Step.ID()]; ok {
 			continue
 		}
-		c.seen[e.Step.ID()] = true
+		c.seen[e.Step.ID()] = e.Block
 		c.entries = append(c.entries, e)
 	}
+}
+
+// addFrom adds the entries of block b, refusing two blocks that declare
+// the same thing on a node (two files at one path).
+func (c *compiler) addFrom(b *block.Decl, es []steps.Entry) {
+	for _, e := range es {
+		if other, ok := c.seen[e.Step.ID()]; ok && other != b.Address() {
+			c.diags = append(c.diags, &hashicl.Diagnostic{Severity: hashicl.DiagError, Summary: "Declared twice",
+				Detail:  fmt.Sprintf("%s: %s and %s both declare %s; keep one.", b.Owner, b.Describe(), orBuiltIn(other), e.Step.ID()),
+				Subject: b.DeclRange.Ptr()})
+			continue
+		}
+		c.add(e)
+	}
+}
+
+func orBuiltIn(address string) string {
+	if address == "" {
+		return "a built-in step"
+	}
+	return address
 }
 
 // site compiles one site: its storage, its checks, its blocks, then
@@ -109,6 +132,7 @@ func (c *compiler) site(site *hcl.Site) {
 		Name: site.Name, Root: site.Root, Primary: site.Primary,
 		Nodes: site.Nodes, Replicas: site.Replicas(),
 		Owner: site.Owner, Group: site.Group, Merge: site.OnConflict == "merge",
+		Secrets: c.cfg.SensitiveValues(),
 	}
 	if s.Group == "" {
 		s.Group = site.Owner
@@ -145,6 +169,8 @@ func (c *compiler) block(site *hcl.Site, s *steps.Site, k *steps.Kind, b *block.
 			return nil, diags
 		}
 		return d, append(diags, k.Check(d)...)
+	}, Shown: func(node string) (*block.Decl, hashicl.Diagnostics) {
+		return c.cfg.EvalShown(site, b, node)
 	}}
 	if k.IsStep {
 		nodes, ok := c.on(site, k, b)
@@ -172,7 +198,7 @@ func (c *compiler) block(site *hcl.Site, s *steps.Site, k *steps.Kind, b *block.
 			e.OnChange = append(e.OnChange, steps.Ref{Site: site.Name, Node: n, Block: r.String(), Near: true, Range: r.Range.Ptr()})
 		}
 	}
-	c.add(entries...)
+	c.addFrom(b, entries)
 }
 
 // on resolves a step's `on` to nodes, in config order: "primary",

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -102,11 +103,31 @@ func newGraph(entries []steps.Entry, cfg *hcl.Config) (*graph, hashicl.Diagnosti
 			add(r, true)
 		}
 	}
+	chainWriters(entries, g)
 	if cycle := g.findCycle(); cycle != nil {
 		return nil, hashicl.Diagnostics{cycleDiagnostic(cycle, entries, why, cfg)}
 	}
 	g.measureDepth()
 	return g, nil
+}
+
+// chainWriters makes steps of one node that write the same file wait for
+// the one declared before them.
+func chainWriters(entries []steps.Entry, g *graph) {
+	last := map[string]int{} // node + "\x00" + path → the latest writer so far
+	for i, e := range entries {
+		w, ok := e.Step.(steps.Writer)
+		if !ok {
+			continue
+		}
+		for _, p := range w.Writes() {
+			key := e.Step.Node() + "\x00" + p
+			if j, ok := last[key]; ok && !slices.Contains(g.deps[i], j) {
+				g.deps[i] = append(g.deps[i], j)
+			}
+			last[key] = i
+		}
+	}
 }
 
 // findCycle returns the entries of one cycle, in the order each waits for

@@ -44,6 +44,10 @@ func Runner(entries []steps.Entry, hosts map[string]transport.Host) (run plan.Ru
 			}
 			return fill(errs, err)
 		}
+		if m, ok := step.(steps.HostsApplier); ok {
+			errs[0] = m.ApplyHosts(ctx, hosts, cs[0], report(cs[0]))
+			return errs
+		}
 		a, ok := step.(steps.Applier)
 		if !ok {
 			return fill(errs, fmt.Errorf("step %s cannot be applied alone", step.ID()))

@@ -68,7 +68,24 @@ func (c *Config) NodeContext(s *Site, node string) (*hashicl.EvalContext, error)
 // unknown), templatefile() reading from the block's folder. Diagnostics
 // carry the arguments' ranges.
 func (c *Config) Eval(s *Site, b *block.Decl, node string) (*block.Decl, hashicl.Diagnostics) {
-	ctx := c.siteContext(baseContext(c.Variables), s)
+	return c.eval(s, b, node, false)
+}
+
+// EvalShown evaluates a block as Eval does, but with every sensitive
+// variable and parameter replaced by "(sensitive)" (a value of another
+// type by an unknown): what a plan may show of a file rendered from
+// secrets, however the template transforms them.
+func (c *Config) EvalShown(s *Site, b *block.Decl, node string) (*block.Decl, hashicl.Diagnostics) {
+	return c.eval(s, b, node, true)
+}
+
+func (c *Config) eval(s *Site, b *block.Decl, node string, shown bool) (*block.Decl, hashicl.Diagnostics) {
+	base := baseContext(c.Variables)
+	ctx := c.siteContext(base, s)
+	if shown {
+		ctx.Variables["param"] = hideSensitive(ctx.Variables["param"])
+		base.Variables["var"] = hideSensitive(base.Variables["var"])
+	}
 	if node != "" {
 		n := c.Node(node)
 		if n == nil {
@@ -85,6 +102,28 @@ func (c *Config) Eval(s *Site, b *block.Decl, node string) (*block.Decl, hashicl
 // such as on) in the site's context, without a node.
 func (c *Config) EvalExpr(s *Site, b *block.Decl, expr hashicl.Expression) (cty.Value, hashicl.Diagnostics) {
 	return expr.Value(withFiles(c.siteContext(baseContext(c.Variables), s), b))
+}
+
+// hideSensitive replaces the sensitive values inside an object of
+// variables or parameters.
+func hideSensitive(obj cty.Value) cty.Value {
+	if obj.IsNull() || !obj.IsKnown() || !obj.Type().IsObjectType() {
+		return obj
+	}
+	out := map[string]cty.Value{}
+	for it := obj.ElementIterator(); it.Next(); {
+		k, v := it.Element()
+		if v.HasMark(block.SensitiveMark) {
+			u, _ := v.UnmarkDeep()
+			if u.Type() == cty.String {
+				v = cty.StringVal(block.Hidden).Mark(block.SensitiveMark)
+			} else {
+				v = cty.UnknownVal(u.Type()).Mark(block.SensitiveMark)
+			}
+		}
+		out[k.AsString()] = v
+	}
+	return cty.ObjectVal(out)
 }
 
 // withFiles gives ctx a templatefile() reading from b's folder, whose

@@ -1,3 +1,7 @@
-// Package shell quotes values for POSIX sh. Every remote path and argument
-// shoal sends goes through Quote; nothing user-supplied is interpolated raw.
+// Package shell builds what shoal runs on hosts. Quote returns one POSIX
+// sh word; Script binds values, each quoted once, ahead of a constant
+// body. Every remote path and argument goes through them; nothing
+// user-supplied is interpolated raw.
+//
+// It must not import anything of shoal's.
 package shell

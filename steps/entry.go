@@ -47,6 +47,9 @@ type Site struct {
 	Storage  *Storage
 	// Claims are every block's claims, evaluated.
 	Claims []block.Claim
+	// Secrets are the configuration's sensitive values, for steps that
+	// show what is on a node (a file's current content).
+	Secrets []string
 }
 
 // Storage is what a site's steps need to know of its storage.
@@ -68,6 +71,9 @@ type Unit struct {
 	// Eval evaluates the block for one node and checks it with the
 	// kind's Check; diagnostics carry the arguments' ranges.
 	Eval func(node string) (*block.Decl, hashicl.Diagnostics)
+	// Shown evaluates it as a plan may show it: sensitive values replaced
+	// by block.Hidden (or unknown, when not strings).
+	Shown func(node string) (*block.Decl, hashicl.Diagnostics)
 }
 
 // Each compiles a step block on every node of u.Nodes: make is given the

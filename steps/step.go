@@ -48,6 +48,21 @@ type BatchApplier interface {
 	ApplyBatch(ctx context.Context, hosts map[string]transport.Host, cs []*plan.Change, r func(*plan.Change) Reporter) error
 }
 
+// HostsApplier is a Step whose change touches more nodes than its own
+// (ssh_trust: a key made on one node, authorized on another); it gets
+// every node's connection.
+type HostsApplier interface {
+	Step
+	ApplyHosts(ctx context.Context, hosts map[string]transport.Host, c *plan.Change, r Reporter) error
+}
+
+// Writer is a Step that writes files on its node: steps of one node that
+// write the same file run one after the other, in the order they were
+// declared, so no two edits race.
+type Writer interface {
+	Writes() []string
+}
+
 // NodeFact is a fact to gather on a node.
 type NodeFact struct {
 	Node string

@@ -1,0 +1,210 @@
+package cluster
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	hashicl "github.com/hashicorp/hcl/v2"
+
+	"github.com/shoal-sh/shoal/hcl"
+	"github.com/shoal-sh/shoal/steps"
+)
+
+// compileString loads and compiles one file's config, with extra files
+// beside it (templates); it returns the diagnostics as validate prints them.
+func compileString(t *testing.T, src string, extra map[string]string) (*Compiled, string) {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{"c.hcl": src}
+	for name, content := range extra {
+		files[name] = content
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l := hcl.NewLoader(steps.BlockKinds())
+	cfg, diags := l.Load(hcl.LoadOptions{Files: []string{filepath.Join(dir, "c.hcl")}})
+	var c *Compiled
+	if !diags.HasErrors() {
+		var ds hashicl.Diagnostics
+		c, ds = Compile(cfg, nil)
+		diags = append(diags, ds...)
+	}
+	var b strings.Builder
+	if err := l.WriteDiagnostics(&b, diags, false); err != nil {
+		t.Fatal(err)
+	}
+	return c, b.String()
+}
+
+const twoNodeSite = `
+node "web1" {
+  roles = ["web"]
+}
+node "web2" {
+  roles = ["web"]
+}
+storage "nas" {
+  type  = "mounted"
+  mount = "/mnt/nas"
+}
+site "s" {
+  root    = "/var/www/s"
+  primary = "web1"
+  nodes   = ["web1", "web2"]
+  storage = "nas"
+  owner   = "www-data"
+
+  writable "cache" {}
+%s
+}
+`
+
+func site(body string) string { return strings.Replace(twoNodeSite, "%s", body, 1) }
+
+func entryIndexOf(c *Compiled, id string) int {
+	for i, e := range c.Entries {
+		if e.Step.ID() == id {
+			return i
+		}
+	}
+	return -1
+}
+
+func TestDeclaredStepsComeAfterTheSiteFoldersAndEachOther(t *testing.T) {
+	c, diags := compileString(t, site(`
+  file "conf" {
+    path    = "/etc/app/${node.name}.conf"
+    content = "node = ${node.name}\n"
+  }
+  cron "sync" {
+    schedule  = "*/5 * * * *"
+    command   = "true"
+    on        = "replicas"
+    after     = [file.conf]
+  }
+`), nil)
+	if c == nil {
+		t.Fatalf("compile failed:\n%s", diags)
+	}
+	conf2 := entryIndexOf(c, "web2/file/etc/app/web2.conf")
+	cron2 := entryIndexOf(c, "web2/cron/etc/cron.d/shoal-s-sync")
+	perms2 := entryIndexOf(c, "web2/perms/var/www/s/cache")
+	if conf2 < 0 || cron2 < 0 || perms2 < 0 {
+		t.Fatalf("entries missing: conf %d cron %d perms %d", conf2, cron2, perms2)
+	}
+	if entryIndexOf(c, "web1/cron/etc/cron.d/shoal-s-sync") >= 0 {
+		t.Error(`on = "replicas" ran the cron on the primary`)
+	}
+	if !(c.graph.depth[perms2] < c.graph.depth[conf2] && c.graph.depth[conf2] < c.graph.depth[cron2]) {
+		t.Errorf("depths perms %d, file %d, cron %d: want the node's folders, then the file, then the cron after it",
+			c.graph.depth[perms2], c.graph.depth[conf2], c.graph.depth[cron2])
+	}
+	// after names a block with an entry on the same node: only that one
+	for _, j := range c.graph.deps[cron2] {
+		if e := c.Entries[j]; e.Block == "file.conf" && e.Step.Node() != "web2" {
+			t.Errorf("web2's cron waits for %s", e.Step.ID())
+		}
+	}
+}
+
+func TestStepsWritingOneFileRunInTurn(t *testing.T) {
+	c, diags := compileString(t, site(`
+  file "a" {
+    path    = "/etc/cron.d/shoal-s-b"
+    content = "# by hand\n"
+    on      = "primary"
+  }
+  cron "b" {
+    schedule = "@daily"
+    command  = "true"
+    on       = "primary"
+  }
+`), nil)
+	if c == nil {
+		t.Fatalf("compile failed:\n%s", diags)
+	}
+	a, b := entryIndexOf(c, "web1/file/etc/cron.d/shoal-s-b"), entryIndexOf(c, "web1/cron/etc/cron.d/shoal-s-b")
+	if a < 0 || b < 0 || !containsInt(c.graph.deps[b], a) {
+		t.Errorf("cron.b (%d) must wait for file.a (%d), which writes the same file", b, a)
+	}
+}
+
+func containsInt(list []int, x int) bool {
+	for _, v := range list {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+func TestRelationBadInputIsADiagnostic(t *testing.T) {
+	for _, tt := range []struct {
+		name, body string
+		want       []string
+	}{
+		{"cycle", `
+  file "a" {
+    path    = "/etc/a"
+    content = "a"
+    after   = [file.b]
+  }
+  file "b" {
+    path    = "/etc/b"
+    content = "b"
+    after   = [file.a]
+  }`, []string{"c.hcl:", "Cycle in after / on_change", "file.a", "file.b"}},
+		{"unknown reference", `
+  file "a" {
+    path      = "/etc/a"
+    content   = "a"
+    on_change = [file.nope]
+  }`, []string{"c.hcl:", "Unknown reference", "file.nope"}},
+		{"not a step kind", `
+  file "a" {
+    path    = "/etc/a"
+    content = "a"
+    after   = [dynamic_dir.media]
+  }`, []string{"c.hcl:", "not a step kind"}},
+		{"on names no node", `
+  cron "a" {
+    schedule = "@daily"
+    command  = "true"
+    on       = "dns"
+  }`, []string{"c.hcl:", "No node to run on", `"dns"`}},
+		{"template fails", `
+  file "a" {
+    path    = "/etc/a"
+    content = templatefile("a.tmpl", {})
+  }`, []string{"c.hcl:", "a.tmpl", "no_such_var"}},
+		{"relative path out of the root", `
+  file "a" {
+    path    = "../../etc/passwd"
+    content = "x"
+  }`, []string{"c.hcl:", "Invalid path", `climbs out of the site root`}},
+		{"absolute path inside the root", `
+  file "a" {
+    path    = "${site.root}/config.php"
+    content = "x"
+  }`, []string{"c.hcl:", "inside the site root"}},
+		{"unknown kind", `
+  frobnicate "a" {}`, []string{"c.hcl:", "Unsupported block type", "frobnicate"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, diags := compileString(t, site(tt.body), map[string]string{"a.tmpl": "value = ${no_such_var}\n"})
+			if c != nil {
+				t.Fatalf("compiled without errors:\n%s", diags)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(diags, w) {
+					t.Errorf("diagnostics lack %q:\n%s", w, diags)
+				}
+			}
+		})
+	}
+}
