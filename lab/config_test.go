@@ -30,7 +30,7 @@ func golden(t *testing.T, name, got string) {
 }
 
 func exampleHosts() []Host {
-	st := &state{Dir: "/run/shoal-lab", Storage: StorageSSHFS, Hosts: labHosts(labNet{}, 2)}
+	st := &state{Dir: "/run/shoal-lab", Storage: StorageSSHFS, Hosts: labHosts(labNet{}, 2, []string{"dns"})}
 	return st.lab().Hosts
 }
 
@@ -39,6 +39,7 @@ func TestHostsAndAddresses(t *testing.T) {
 		{Name: "files", Addr: "10.77.0.5", Roles: []string{"files"}},
 		{Name: "web1", Addr: "10.77.0.11", Roles: []string{"web"}},
 		{Name: "web2", Addr: "10.77.0.12", Roles: []string{"web"}},
+		{Name: "dns", Addr: "10.77.0.220", Roles: []string{"dns"}},
 	}
 	if diff := cmp.Diff(want, exampleHosts()); diff != "" {
 		t.Errorf("hosts (-want +got):\n%s", diff)
@@ -82,6 +83,10 @@ func TestOptionsDefaultsAndChecks(t *testing.T) {
 		{"too many", Options{Web: maxWeb + 1}, Options{}, "between 1 and 200"},
 		{"negative", Options{Web: -1}, Options{}, "between 1 and 200"},
 		{"unknown storage", Options{Storage: "nfs"}, Options{}, `got "nfs"`},
+		{"extras", Options{Extra: []string{"dns", "db"}}, Options{Dir: DefaultDir, Web: 3, Storage: StorageSSHFS, Extra: []string{"dns", "db"}}, ""},
+		{"extra named like a web host", Options{Extra: []string{"web4"}}, Options{}, `extra host "web4"`},
+		{"extra twice", Options{Extra: []string{"dns", "dns"}}, Options{}, `extra host "dns"`},
+		{"extra with a bad name", Options{Extra: []string{"a b"}}, Options{}, `extra host "a b"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,7 +8,10 @@
 // layer lives on a tmpfs (the machine's /root, /home and /work hidden, its
 // SSH host keys whited out), fresh /proc, /sys, /dev, /run and /tmp, and
 // finally `sshd -D -e` as PID 1 with a host key of its own. Hosts are
-// "files" (exporting /srv/nas) and web1..webN (mounting it at /mnt/nas).
+// "files" (exporting /srv/nas), web1..webN (mounting it at /mnt/nas) and
+// any extra hosts named with Options.Extra (`--host dns`): plain hosts,
+// .220 and up, with a role of their name, for a DNS server, a database or
+// a backup node.
 //
 // Up writes everything a client needs into the lab directory (key,
 // known_hosts, ssh_config) and a state file from which Down removes exactly

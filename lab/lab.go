@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"time"
 )
 
@@ -23,6 +24,9 @@ type Options struct {
 	Dir     string // default DefaultDir
 	Web     int    // number of web hosts, default 3
 	Storage string // StorageSSHFS (default) or StorageBind
+	// Extra names more hosts ("dns", "db", "backup"): plain hosts with
+	// real sshd, each with a role of its name and no shared storage.
+	Extra []string
 
 	// firstNet is the first lab network tried. This package's tests start
 	// high, so a lab that other tests start at the same time still gets
@@ -57,6 +61,11 @@ type HostStatus struct {
 	Err     string // why SSH did not answer, when it did not
 }
 
+var (
+	extraName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,9}$`)
+	webName   = regexp.MustCompile(`^web[0-9]+$`)
+)
+
 // readyTimeout bounds how long Up waits for every host to answer SSH.
 const readyTimeout = 20 * time.Second
 
@@ -74,6 +83,16 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Web < 1 || o.Web > maxWeb {
 		return o, fmt.Errorf("lab: --web must be between 1 and %d, got %d", maxWeb, o.Web)
+	}
+	seen := map[string]bool{}
+	for _, name := range o.Extra {
+		if !extraName.MatchString(name) || name == "files" || webName.MatchString(name) || seen[name] {
+			return o, fmt.Errorf("lab: extra host %q: want a new name of 1-10 lower-case letters, digits and '-' (not files or webN)", name)
+		}
+		seen[name] = true
+	}
+	if len(o.Extra) > maxExtra {
+		return o, fmt.Errorf("lab: at most %d extra hosts, got %d", maxExtra, len(o.Extra))
 	}
 	switch o.Storage {
 	case "":
@@ -100,7 +119,7 @@ func Up(ctx context.Context, o Options) (*Lab, error) {
 		return nil, fmt.Errorf("lab: a lab is already up in %s (run `shoal lab down --dir %s` first)", o.Dir, o.Dir)
 	}
 	st := &state{Dir: o.Dir, Storage: o.Storage}
-	lab, err := st.start(ctx, o.Web, o.firstNet)
+	lab, err := st.start(ctx, o.Web, o.Extra, o.firstNet)
 	if err != nil {
 		if downErr := st.down(); downErr != nil {
 			err = errors.Join(err, fmt.Errorf("cleaning up after the failed start: %w", downErr))

@@ -18,9 +18,11 @@ type labNet struct {
 }
 
 const (
-	maxLabs  = 16  // labs on one machine at once
-	firstWeb = 11  // web1 is .11
-	maxWeb   = 200 // web hosts get .11 up to .210
+	maxLabs    = 16  // labs on one machine at once
+	firstWeb   = 11  // web1 is .11
+	maxWeb     = 200 // web hosts get .11 up to .210
+	firstExtra = 220 // extra hosts get .220 up to .249
+	maxExtra   = 30
 )
 
 func (n labNet) bridge() string          { return fmt.Sprintf("shoal-lab%d", n.Index) }
@@ -28,6 +30,7 @@ func (n labNet) addr(last int) string    { return fmt.Sprintf("10.77.%d.%d", n.I
 func (n labNet) gateway() string         { return n.addr(1) }
 func (n labNet) files() string           { return n.addr(5) }
 func (n labNet) web(i int) string        { return n.addr(firstWeb - 1 + i) }
+func (n labNet) extra(i int) string      { return n.addr(firstExtra + i) }
 func (n labNet) veth(host string) string { return fmt.Sprintf("shoal%d-%s", n.Index, host) } // 15 bytes at most
 
 // macFor returns the locally administered MAC 02:00:<the four octets of ip>.

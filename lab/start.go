@@ -55,7 +55,7 @@ type runningHost struct {
 
 // start creates the lab step by step, recording each step in the state
 // file before taking it.
-func (st *state) start(ctx context.Context, web, firstNet int) (*Lab, error) {
+func (st *state) start(ctx context.Context, web int, extra []string, firstNet int) (*Lab, error) {
 	if err := st.makeDir(); err != nil {
 		return nil, err
 	}
@@ -64,7 +64,7 @@ func (st *state) start(ctx context.Context, web, firstNet int) (*Lab, error) {
 		return nil, fmt.Errorf("lab: %w", err)
 	}
 	st.Net, st.Bridge = n, true
-	st.Hosts = labHosts(n, web)
+	st.Hosts = labHosts(n, web, extra)
 	if err := st.save(); err != nil {
 		return nil, err
 	}
@@ -173,6 +173,7 @@ func (st *state) spec(h hostState, lab *Lab, client keyPair, hostKeys map[string
 		NAS:           st.path(nasDir),
 	}
 	switch {
+	case h.Plain:
 	case h.Name == "files":
 		s.NASMount = "/srv/nas"
 	case st.Storage == StorageBind:

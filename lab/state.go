@@ -38,15 +38,19 @@ type hostState struct {
 	Name      string
 	Addr      string
 	Roles     []string
+	Plain     bool   // an extra host: no shared storage
 	PID       int    // 0 until started
 	StartTime uint64 // /proc/<pid>/stat starttime, to tell our process from a reused pid
 }
 
-// labHosts are "files" and web1..webN on network n.
-func labHosts(n labNet, web int) []hostState {
+// labHosts are "files", web1..webN and the extra hosts on network n.
+func labHosts(n labNet, web int, extra []string) []hostState {
 	hosts := []hostState{{Name: "files", Addr: n.files(), Roles: []string{"files"}}}
 	for i := 1; i <= web; i++ {
 		hosts = append(hosts, hostState{Name: "web" + strconv.Itoa(i), Addr: n.web(i), Roles: []string{"web"}})
+	}
+	for i, name := range extra {
+		hosts = append(hosts, hostState{Name: name, Addr: n.extra(i), Roles: []string{name}, Plain: true})
 	}
 	return hosts
 }

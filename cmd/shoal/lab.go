@@ -41,7 +41,7 @@ func newLabUpCommand(dir *string) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "up",
 		Short:   "Start a lab and wait until every host answers SSH",
-		Example: "  sudo shoal lab up --web 10 --storage bind",
+		Example: "  sudo shoal lab up --web 10 --storage bind\n  sudo shoal lab up --web 3 --host dns --host db",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.Dir = *dir
@@ -49,6 +49,7 @@ func newLabUpCommand(dir *string) *cobra.Command {
 		},
 	}
 	cmd.Flags().IntVar(&o.Web, "web", 3, "number of web hosts")
+	cmd.Flags().StringArrayVar(&o.Extra, "host", nil, "an extra host with this name and role, such as dns, db or backup (repeatable)")
 	cmd.Flags().StringVar(&o.Storage, "storage", lab.StorageSSHFS, "how web hosts share files:/srv/nas: sshfs or bind")
 	return cmd
 }
