@@ -27,6 +27,11 @@ type Decl struct {
 	// missing from it.
 	Values map[string]cty.Value
 
+	// When, a meta-argument of every block: false leaves the block out of
+	// the site (a recipe's mode: uploads shared or replicated). Evaluated
+	// in the site's context; nil: always there.
+	When hashicl.Expression
+
 	// Meta-arguments of steps.
 	On       hashicl.Expression // nil: the kind's default
 	After    []Ref
@@ -73,6 +78,19 @@ func (d *Decl) Has(name string) bool {
 func (d *Decl) Known(name string) bool {
 	v, ok := d.Values[name]
 	return ok && !v.IsNull() && v.IsWhollyKnown()
+}
+
+// Uses reports whether any argument reads a variable named root
+// ("node", "param").
+func (d *Decl) Uses(root string) bool {
+	for _, a := range d.Attrs {
+		for _, t := range a.Expr.Variables() {
+			if t.RootName() == root {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Range is where the argument's value is written, or the block's

@@ -208,3 +208,55 @@ func TestRelationBadInputIsADiagnostic(t *testing.T) {
 		})
 	}
 }
+
+const modalRecipe = `
+recipe "modal" {
+  param "uploads" {
+    default = "shared"
+  }
+  param "listen" {
+    default = "10.0.0.1"
+  }
+  dynamic_dir "uploads" {
+    when = param.uploads == "shared"
+  }
+  local_dir "uploads" {
+    when = param.uploads == "replicated"
+  }
+  assert "private" {
+    condition = param.listen != "127.0.0.1"
+    message   = "listen on a private address, not the loopback"
+  }
+  assert "open" {
+    condition = param.listen != "0.0.0.0"
+    message   = "0.0.0.0 listens on every network"
+    severity  = "warning"
+  }
+}
+`
+
+func TestWhenPicksARecipesModeAndAssertJudgesParams(t *testing.T) {
+	withParams := func(params string) string {
+		return modalRecipe + strings.Replace(strings.Replace(twoNodeSite, "%s", "", 1), `owner   = "www-data"`, "owner   = \"www-data\"\n  recipe  = \"modal\"\n  params  = "+params, 1)
+	}
+	c, diags := compileString(t, withParams(`{}`), nil)
+	if c == nil {
+		t.Fatalf("compile failed:\n%s", diags)
+	}
+	if entryIndexOf(c, "web2/relocate/var/www/s/uploads") < 0 {
+		t.Error("uploads = shared: want the folder relocated")
+	}
+	c, diags = compileString(t, withParams(`{ uploads = "replicated" }`), nil)
+	if c == nil {
+		t.Fatalf("compile failed:\n%s", diags)
+	}
+	if entryIndexOf(c, "web2/relocate/var/www/s/uploads") >= 0 {
+		t.Error("uploads = replicated: want no relocation")
+	}
+	if c, diags = compileString(t, withParams(`{ listen = "127.0.0.1" }`), nil); c != nil || !strings.Contains(diags, "listen on a private address") || !strings.Contains(diags, "c.hcl:") {
+		t.Errorf("loopback: want an error naming the assert:\n%s", diags)
+	}
+	if c, diags = compileString(t, withParams(`{ listen = "0.0.0.0" }`), nil); c == nil || !strings.Contains(diags, "Warning: Assertion failed: open") || strings.Count(diags, "every network") != 1 {
+		t.Errorf("0.0.0.0: want one warning and a compiled config:\n%s", diags)
+	}
+}

@@ -106,6 +106,9 @@ func (d *decoder) decodeBlock(k block.Kind, b *hashicl.Block, label string, o or
 	}
 	for name, attr := range content.Attributes {
 		switch name {
+		case "when":
+			decl.When = attr.Expr
+			continue
 		case "on":
 			if k.Step() {
 				decl.On = attr.Expr
@@ -245,6 +248,8 @@ func (d *decoder) checkBlocks(blocks []*block.Decl, ctx *hashicl.EvalContext, ow
 		values, ds := evalArgs(b, ctx)
 		checked := b.With(values)
 		out[i] = checked
+		// a block that may not be there makes no claim yet
+		claims := claims && b.When == nil
 		if !recheck(b) {
 			if claims {
 				all = append(all, d.kinds[b.Kind].Claims(checked)...)
@@ -266,6 +271,38 @@ func (d *decoder) checkBlocks(blocks []*block.Decl, ctx *hashicl.EvalContext, ow
 		d.diags = append(d.diags, c.Diagnostic(owner))
 	}
 	return out
+}
+
+// keepWhen evaluates each block's when in ctx and drops those it turns
+// off; when must be a bool known without a node (on says where a step
+// runs). A kept block with a when comes back as a copy without it (it is
+// decided for this site), and from says which block each copy is of.
+func (d *decoder) keepWhen(blocks []*block.Decl, ctx *hashicl.EvalContext) (kept []*block.Decl, from map[*block.Decl]*block.Decl) {
+	from = map[*block.Decl]*block.Decl{}
+	for _, b := range blocks {
+		if b.When == nil {
+			kept = append(kept, b)
+			continue
+		}
+		v, ds := b.When.Value(withFiles(ctx, b))
+		d.diags = append(d.diags, ds...)
+		if ds.HasErrors() {
+			continue
+		}
+		v, _ = v.UnmarkDeep()
+		if v.IsNull() || !v.IsKnown() || v.Type() != cty.Bool {
+			d.diags = append(d.diags, errorAt(b.When.Range().Ptr(), "Invalid when",
+				"%s: when of %s must be true or false, known without a node (use on to pick nodes).", b.Owner, b.Describe()))
+			continue
+		}
+		if v.True() {
+			decided := *b
+			decided.When = nil
+			from[&decided] = b
+			kept = append(kept, &decided)
+		}
+	}
+	return kept, from
 }
 
 // sortBySource orders diagnostics by where their subjects are written.
@@ -292,13 +329,9 @@ func (d *decoder) takeDiags(mark int) hashicl.Diagnostics {
 // refersTo reports whether any argument of b uses one of the roots
 // (param, site, node).
 func refersTo(b *block.Decl, roots ...string) bool {
-	for _, attr := range b.Attrs {
-		for _, t := range attr.Expr.Variables() {
-			for _, r := range roots {
-				if t.RootName() == r {
-					return true
-				}
-			}
+	for _, r := range roots {
+		if b.Uses(r) {
+			return true
 		}
 	}
 	return false

@@ -91,8 +91,11 @@ var paramSchema = &hashicl.BodySchema{
 	},
 }
 
-// stepMeta are the meta-arguments every step kind takes.
+// stepMeta are the meta-arguments every step kind takes; when, every
+// kind.
 var stepMeta = []hashicl.AttributeSchema{{Name: "on"}, {Name: "after"}, {Name: "on_change"}}
+
+var whenMeta = hashicl.AttributeSchema{Name: "when"}
 
 // bodySchema is a recipe's or a site's schema: its attributes, then a
 // block type per kind, then exclude (and param, in recipes).
@@ -115,14 +118,14 @@ func labelName(k block.Kind) string {
 	return "name"
 }
 
-// kindSchema is the schema of one kind's blocks: its own, plus the step
-// meta-arguments for steps.
+// kindSchema is the schema of one kind's blocks: its own, plus when, and
+// the step meta-arguments for steps.
 func kindSchema(k block.Kind) *hashicl.BodySchema {
 	own := k.Schema()
-	if !k.Step() {
-		return own
-	}
 	s := &hashicl.BodySchema{Blocks: own.Blocks}
-	s.Attributes = append(append(s.Attributes, own.Attributes...), stepMeta...)
+	s.Attributes = append(append(s.Attributes, own.Attributes...), whenMeta)
+	if k.Step() {
+		s.Attributes = append(s.Attributes, stepMeta...)
+	}
 	return s
 }

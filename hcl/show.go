@@ -129,6 +129,8 @@ func (c *Config) writeBlock(b *bytes.Buffer, k block.Kind, d *block.Decl) {
 	var args []string
 	for _, a := range kindSchema(k).Attributes {
 		switch {
+		case a.Name == "when" && d.When != nil:
+			args = append(args, "when = "+c.source(d.When.Range()))
 		case a.Name == "on" && d.On != nil:
 			args = append(args, "on = "+c.source(d.On.Range()))
 		case a.Name == "after" && len(d.After) > 0:

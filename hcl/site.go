@@ -79,18 +79,22 @@ func (c *siteCheck) blocks(r *Recipe, own body, ownDiags hashicl.Diagnostics, ba
 		inherited = r.Blocks
 	}
 	owner := describeOwner("site", s.Name)
-	s.Blocks = c.d.merge(inherited, own, owner)
+	var from map[*block.Decl]*block.Decl
+	s.Blocks, from = c.d.keepWhen(c.d.merge(inherited, own, owner), c.cfg.siteContext(base, s))
 	mine := map[*block.Decl]bool{}
 	claims := false
 	for _, b := range own.blocks {
 		mine[b] = true
 		claims = true
 	}
+	for copied, b := range from {
+		mine[copied] = mine[b]
+	}
 	// A recipe's blocks that use the site or its parameters are checked
 	// again now that they are known; the rest were checked with the recipe.
 	recheck := func(b *block.Decl) bool { return mine[b] || refersTo(b, "site", "param") }
 	for _, b := range s.Blocks {
-		if !mine[b] && refersTo(b, "site", "param") {
+		if _, decided := from[b]; !mine[b] && (refersTo(b, "site", "param") || decided) {
 			claims = true
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	hashicl "github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/gocty"
 
 	"github.com/shoal-sh/shoal/block"
@@ -198,7 +199,11 @@ func (c *siteCheck) detect(r *Recipe, base *hashicl.EvalContext) {
 	}
 	v, _ = v.UnmarkDeep()
 	var paths []string
-	if err := gocty.FromCtyValue(v, &paths); err != nil {
+	list, err := convert.Convert(v, cty.List(cty.String))
+	if err == nil {
+		err = gocty.FromCtyValue(list, &paths)
+	}
+	if err != nil {
 		c.d.diags = append(c.d.diags, errorAt(r.Detect.Range().Ptr(), "Invalid detect",
 			"Recipe %q: detect is a list of files relative to the site root: %s.", r.Name, err))
 		return
