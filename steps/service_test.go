@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	hashicl "github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/shoal-sh/shoal/block"
@@ -315,5 +316,35 @@ func TestServiceScriptsGolden(t *testing.T) {
 	plan.SetPayload(c, servicePayload{Init: "upstart", Start: true})
 	if s := (Service{svc}).ApplyScript(c); s != "" {
 		t.Errorf("a payload naming an unknown init made a script:\n%s", s)
+	}
+}
+
+// TestServiceCompiles: a block is the service on each node, and its reload
+// when it has on_change; absent arguments take their defaults.
+func TestServiceCompiles(t *testing.T) {
+	d := testDecl("service", "nginx", map[string]cty.Value{"check": cty.StringVal("nginx -t")})
+	d.OnChange = []block.Ref{{Kind: "file", Label: "site"}}
+	u := &Unit{Site: &Site{Name: "s"}, Decl: d, Nodes: []string{"web1", "web2"},
+		Eval: func(string) (*block.Decl, hashicl.Diagnostics) { return d, nil }}
+	entries, diags := KindOf("service").Compile(u)
+	if diags.HasErrors() || len(entries) != 4 {
+		t.Fatalf("%d entries, %s", len(entries), diagText(diags))
+	}
+	svc, ok := entries[0].Step.(Service)
+	if !ok || !entries[0].Unconditional || entries[1].Unconditional {
+		t.Fatalf("want the service (unconditional), then its reload: %#v", entries[:2])
+	}
+	want := serviceUnit{NodeName: "web1", Site: "s", Label: "nginx", Name: "nginx", Action: "reload", Check: "nginx -t", Enabled: true,
+		Leads: []string{"file.site"}, InitDir: "/etc/init.d", RcDir: "/etc", StateDir: "/var/lib/shoal"}
+	if d := cmp.Diff(want, *svc.serviceUnit); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+	if r := entries[1].After; len(r) != 1 || r[0].Kind != "package" || r[0].Node != "web1" {
+		t.Errorf("the reload waits for the node's packages: %+v", r)
+	}
+
+	d.OnChange = nil
+	if entries, _ := KindOf("service").Compile(u); len(entries) != 2 {
+		t.Errorf("without on_change, one entry per node: %d", len(entries))
 	}
 }
