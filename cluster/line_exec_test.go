@@ -151,15 +151,16 @@ site "s" {
     line  = "-l 10.0.0.11"
   }
   line "memory" {
-    path  = "` + conf + `"
-    match = "^-m\\s"
-    line  = "-m 512"
+    path         = "` + conf + `"
+    match        = "^-m\\s"
+    line         = "-m 512"
+    insert_after = "^-d"
   }
   line "home" {
-    path   = "wp-config.php"
-    match  = "^define\\('WP_HOME'"
-    line   = "define('WP_HOME', 'http://${node.name}');"
-    before = "^/\\* That's all"
+    path          = "wp-config.php"
+    match         = "^define\\('WP_HOME'"
+    line          = "define('WP_HOME', 'http://${node.name}');"
+    insert_before = "^/\\* That's all"
   }
   file "vhost" {
     path    = "` + filepath.Join(etc, "vhost") + `"
@@ -278,3 +279,34 @@ func (h failureHook) StepDone(c *plan.Change, err error, _ time.Duration) {
 }
 func (failureHook) NodeDone(string, error) {}
 func (failureHook) Summary(plan.Summary)   {}
+
+// TestLineUnderTheRootWaitsForReplicate: replicate reads the primary's
+// tree, so the primary's edit of a file in it waits until every replica
+// has its copy; a replica's edit waits for its own.
+func TestLineUnderTheRootWaitsForReplicate(t *testing.T) {
+	c, diags := compileString(t, site(`
+  line "home" {
+    path  = "wp-config.php"
+    match = "^define\\('WP_HOME'"
+    line  = "define('WP_HOME', 'http://${node.name}');"
+  }
+  line "listen" {
+    path  = "/etc/memcached.conf"
+    match = "^-l\\s"
+    line  = "-l ${node.address}"
+  }
+`), nil)
+	if c == nil {
+		t.Fatalf("compile failed:\n%s", diags)
+	}
+	replicate := entryIndexOf(c, "web2/replicate/var/www/s")
+	for _, n := range []string{"web1", "web2"} {
+		home := entryIndexOf(c, n+"/line/var/www/s/wp-config.php#home")
+		if home < 0 || replicate < 0 || !containsInt(c.graph.deps[home], replicate) {
+			t.Errorf("%s: line.home (%d) must wait for replicate to web2 (%d)", n, home, replicate)
+		}
+	}
+	if listen := entryIndexOf(c, "web1/line/etc/memcached.conf#listen"); containsInt(c.graph.deps[listen], replicate) {
+		t.Error("the primary's edit of a file outside the root waits for replicate")
+	}
+}

@@ -23,10 +23,11 @@ import (
 // line = "-l ${node.address}" }` keeps one setting of a file that exists:
 // the one line matching match (a Go regular expression, RE2) is replaced
 // by line, or line is added when none matches — at the end, or right
-// after the first line matching after, or right before the first line
-// matching before. The rest of the file is left byte for byte; the write
-// is atomic and the previous version kept (fileWrite). A relative path
-// lies under the site root.
+// after the first line matching insert_after, or right before the first
+// line matching insert_before (after is every step's meta-argument, hence
+// insert_). The rest of the file is left byte for byte; the write is
+// atomic and the previous version kept (fileWrite). A relative path lies
+// under the site root.
 //
 // The rule that lets several line blocks edit one file in one apply: the
 // plan decides replace or add, and records what that rests on — the
@@ -44,21 +45,29 @@ var _ = register(&Kind{
 		{Name: "path", Type: cty.String, Required: true},
 		{Name: "match", Type: cty.String, Required: true},
 		{Name: "line", Type: cty.String, Required: true},
-		{Name: "after", Type: cty.String},
-		{Name: "before", Type: cty.String},
+		{Name: "insert_after", Type: cty.String},
+		{Name: "insert_before", Type: cty.String},
 	},
 	IsStep:    true,
 	DefaultOn: "all",
 	Validate:  validateLine,
 	Compile: func(u *Unit) ([]Entry, hashicl.Diagnostics) {
-		return u.Each(func(node string, d *block.Decl) (Step, hashicl.Diagnostics) {
+		entries, diags := u.Each(func(node string, d *block.Decl) (Step, hashicl.Diagnostics) {
 			return newLine(u, node, d)
 		})
+		for i := range entries {
+			if entries[i].Step.(*Line).Root != "" {
+				// The primary's copy is what replicate reads: not while it
+				// is being rewritten (its temporary file would travel too).
+				entries[i].After = append(entries[i].After, Ref{Site: u.Site.Name, Kind: "replicate"})
+			}
+		}
+		return entries, diags
 	},
 })
 
 // lineRegexps are the arguments that hold regular expressions.
-var lineRegexps = []string{"match", "after", "before"}
+var lineRegexps = []string{"match", "insert_after", "insert_before"}
 
 func validateLine(d *block.Decl) hashicl.Diagnostics {
 	var diags hashicl.Diagnostics
@@ -89,9 +98,9 @@ func validateLine(d *block.Decl) hashicl.Diagnostics {
 		}
 		compiled[a] = re
 	}
-	if d.Has("after") && d.Has("before") {
-		diags = append(diags, d.Error("before", "Both after and before",
-			"%s: %s: a line goes either after a line or before one; keep after or before.", d.Owner, d.Describe()))
+	if d.Has("insert_after") && d.Has("insert_before") {
+		diags = append(diags, d.Error("insert_before", "Both insert_after and insert_before",
+			"%s: %s: a line goes either after a line or before one; keep insert_after or insert_before.", d.Owner, d.Describe()))
 	}
 	if d.Known("line") {
 		l := d.String("line")
@@ -120,7 +129,7 @@ func newLine(u *Unit, node string, d *block.Decl) (Step, hashicl.Diagnostics) {
 	}
 	l := &Line{
 		NodeName: node, Site: u.Site.Name, Name: d.Label, Path: p,
-		Match: d.String("match"), Line: d.String("line"), After: d.String("after"), Before: d.String("before"),
+		Match: d.String("match"), Line: d.String("line"), InsertAfter: d.String("insert_after"), InsertBefore: d.String("insert_before"),
 		Secrets: u.Site.Secrets, Hidden: d.Sensitive("line"),
 	}
 	switch {
@@ -155,10 +164,10 @@ type Line struct {
 	// replica lacks the file, the plan reads the primary's, which
 	// replicate brings before the edit runs.
 	Primary string
-	// Match, After and Before are RE2 expressions (After, Before: "" for
-	// none); Validate compiled them.
-	Match, After, Before string
-	Line                 string
+	// Match, InsertAfter and InsertBefore are RE2 expressions (the last
+	// two "" for none); Validate compiled them.
+	Match, InsertAfter, InsertBefore string
+	Line                             string
 	// Hidden says the line holds sensitive values: the plan shows Shown
 	// (the line with them hidden) when known, and never the line it
 	// replaces.
@@ -195,7 +204,7 @@ type linePayload struct {
 }
 
 func (l *Line) Diff(ctx context.Context, src facts.Source) (*plan.Change, error) {
-	c := &plan.Change{ID: l.ID(), Node: l.NodeName, Site: l.Site, Kind: l.Kind(), Target: l.Path}
+	c := &plan.Change{ID: l.ID(), Node: l.NodeName, Site: l.Site, Kind: l.Kind(), Target: l.Path + " (" + l.Name + ")"}
 	now, err := readText(ctx, src, l.NodeName, l.text())
 	if err != nil {
 		return nil, err
@@ -313,7 +322,7 @@ func (l *Line) edit(content string) (lineEdit, error) {
 		expr   string
 		offset int
 		word   string
-	}{{l.After, 1, "after"}, {l.Before, 0, "before"}} {
+	}{{l.InsertAfter, 1, "insert_after"}, {l.InsertBefore, 0, "insert_before"}} {
 		if anchor.expr == "" {
 			continue
 		}
@@ -324,7 +333,7 @@ func (l *Line) edit(content string) (lineEdit, error) {
 		at = -1
 		for i, ln := range lines {
 			if re.MatchString(ln.text) {
-				at, where = i+anchor.offset, fmt.Sprintf("%s line %d", anchor.word, i+1)
+				at, where = i+anchor.offset, fmt.Sprintf("%s line %d", strings.TrimPrefix(anchor.word, "insert_"), i+1)
 				break
 			}
 		}

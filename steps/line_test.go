@@ -20,8 +20,8 @@ const memcachedConf = "# memcached default config\n-d\n-m 64\n-p 11211\n-l 127.0
 
 func TestLineEdits(t *testing.T) {
 	listen := Line{Path: "/etc/memcached.conf", Match: `^\s*-l\s`, Line: "-l 10.0.0.11"}
-	withAfter := func(l Line, after string) Line { l.After = after; return l }
-	withBefore := func(l Line, before string) Line { l.Before = before; return l }
+	withAfter := func(l Line, after string) Line { l.InsertAfter = after; return l }
+	withBefore := func(l Line, before string) Line { l.InsertBefore = before; return l }
 	phpIni := Line{Path: "/etc/php/8.2/fpm/php.ini", Match: `^\s*memory_limit\s*=`, Line: "memory_limit = 256M"}
 	wpHome := Line{Path: "/var/www/wp/wp-config.php", Match: `^\s*define\(\s*'WP_HOME'`, Line: "define('WP_HOME', 'https://example.com');"}
 	for _, tt := range []struct {
@@ -46,7 +46,7 @@ func TestLineEdits(t *testing.T) {
 		{"added before the first line matching before", withBefore(wpHome, `^/\* That's all`),
 			"<?php\ndefine('DB_NAME', 'wp');\n/* That's all, stop editing! */\nrequire_once ABSPATH . 'wp-settings.php';",
 			plan.Update, "<?php\ndefine('DB_NAME', 'wp');\ndefine('WP_HOME', 'https://example.com');\n/* That's all, stop editing! */\nrequire_once ABSPATH . 'wp-settings.php';", 3},
-		{"no anchor", withBefore(wpHome, `^/\* That's all`), "<?php\n", plan.Conflict, `no line of /var/www/wp/wp-config.php matches before = "^/\\* That's all"`, 0},
+		{"no anchor", withBefore(wpHome, `^/\* That's all`), "<?php\n", plan.Conflict, `no line of /var/www/wp/wp-config.php matches insert_before = "^/\\* That's all"`, 0},
 		{"two lines match", listen, "-l 127.0.0.1\n-p 11211\n-l ::1\n", plan.Conflict, "lines 1 and 3 of /etc/memcached.conf match", 0},
 		{"CRLF kept", listen, "-d\r\n-l 127.0.0.1\r\n-m 64\r\n", plan.Update, "-d\r\n-l 10.0.0.11\r\n-m 64\r\n", 2},
 		{"CRLF added", listen, "-d\r\n-m 64\r\n", plan.Update, "-d\r\n-m 64\r\n-l 10.0.0.11\r\n", 3},
@@ -97,7 +97,7 @@ func TestLinePlanShowsOldAndNewLines(t *testing.T) {
 
 	l.Line = "-l 10.0.0.11 -U 0"
 	l.Match = `^-U\s`
-	l.After = `^-p\s`
+	l.InsertAfter = `^-p\s`
 	c, err = l.Diff(context.Background(), src)
 	failOn(t, err)
 	if c.Summary != "add a line to /etc/memcached.conf, after line 4" || !cmp.Equal(c.Details, []string{"+-l 10.0.0.11 -U 0"}) {
@@ -193,14 +193,14 @@ func TestLineRefusesBadInput(t *testing.T) {
 		want   string
 	}{
 		{"bad regexp", with("match", cty.StringVal(`^-l(`)), `match "^-l(" is not a regular expression`},
-		{"bad after", with("after", cty.StringVal(`[`)), "after \"[\" is not a regular expression"},
+		{"bad insert_after", with("insert_after", cty.StringVal(`[`)), "insert_after \"[\" is not a regular expression"},
 		{"newline", with("line", cty.StringVal("-l 10.0.0.11\n-p 1")), "Invalid line"},
 		{"line that match misses", with("line", cty.StringVal("-p 11211")), "line does not match match"},
 		{"after and before", func() map[string]cty.Value {
-			m := with("after", cty.StringVal("^a"))
-			m["before"] = cty.StringVal("^b")
+			m := with("insert_after", cty.StringVal("^a"))
+			m["insert_before"] = cty.StringVal("^b")
 			return m
-		}(), "Both after and before"},
+		}(), "Both insert_after and insert_before"},
 		{"climbing path", with("path", cty.StringVal("../etc/passwd")), "Invalid path"},
 		{"folder", with("path", cty.StringVal("/etc/")), "Invalid path"},
 		{"sensitive path", with("path", cty.StringVal("/etc/x").Mark(block.SensitiveMark)), "Sensitive value in a line block"},
@@ -233,7 +233,7 @@ func TestLinesOfOneFileConvergeInOneApply(t *testing.T) {
 	h := &transport.Local{NodeName: "web1"}
 	listen := &Line{NodeName: "web1", Name: "listen", Path: p, Match: `^-l\s`, Line: "-l 10.0.0.11"}
 	memory := &Line{NodeName: "web1", Name: "memory", Path: p, Match: `^-m\s`, Line: "-m 512"}
-	conns := &Line{NodeName: "web1", Name: "conns", Path: p, Match: `^-c\s`, Line: "-c 4096", After: `^-m\s`}
+	conns := &Line{NodeName: "web1", Name: "conns", Path: p, Match: `^-c\s`, Line: "-c 4096", InsertAfter: `^-m\s`}
 	all := []*Line{listen, memory, conns}
 	set := facts.NewSet(map[string]transport.Host{"web1": h})
 	var changes []*plan.Change
