@@ -204,18 +204,22 @@ func TestExecChecksItsGuardAgainWhenItRuns(t *testing.T) {
 	}
 }
 
+// TestExecRunsAsItsUser: the command and its unless test run as user,
+// and env names that are the script's own variables change nothing but
+// the command's environment.
 func TestExecRunsAsItsUser(t *testing.T) {
 	h := &transport.Local{NodeName: "web1"}
 	e := &Exec{NodeName: "web1", Site: "s", Name: "whoami", Cwd: "/", Timeout: time.Minute,
-		User: "nobody", Command: "id -un", Unless: `test "$(id -un)" = root`}
+		User: "nobody", Command: `id -un; echo "$command"`, Unless: `test "$(id -un)" = root`,
+		Env: map[string]string{"user": "", "command": "from env", "unless": "true", "root": "/"}}
 	c := planOn(t, e, h)
 	if c.Action != plan.Update {
 		t.Fatalf("the unless test ran as root: %s %s", c.Action, c.Reason)
 	}
 	r := &recorder{}
 	failOn(t, e.Apply(context.Background(), h, c, r))
-	if !cmp.Equal(r.lines, []string{"nobody"}) {
-		t.Errorf("output %q, want the command run as nobody", r.lines)
+	if !cmp.Equal(r.lines, []string{"nobody", "from env"}) {
+		t.Errorf("output %q, want the command run as nobody with its env", r.lines)
 	}
 	e.Unless = `test "$(id -un)" = nobody`
 	if c := planOn(t, e, h); c.Action != plan.NoOp {
