@@ -66,7 +66,7 @@ var _ = register(&Kind{
 		if d.Has("timeout") {
 			return nil
 		}
-		return map[string]cty.Value{"timeout": cty.StringVal(defaultExecTimeout.String())}
+		return map[string]cty.Value{"timeout": cty.StringVal("30m")}
 	},
 	Compile: func(u *Unit) ([]Entry, hashicl.Diagnostics) {
 		return u.Each(func(node string, d *block.Decl) (Step, hashicl.Diagnostics) {
