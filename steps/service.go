@@ -29,7 +29,7 @@ import (
 // reads their new content) and its reload (planned only when one of them
 // changes: it follows them). A reload that failed or never ran after its
 // config was written (the config test failed, the run was stopped) is not
-// forgotten: a file or cron write leaves a stamp on the node (see
+// forgotten: a file, cron or line write leaves a stamp on the node (see
 // fileWrite.Stamp) and the service records, when it starts or reloads,
 // the stamps it loaded; the next plan reloads while they differ.
 //

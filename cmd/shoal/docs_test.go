@@ -3,49 +3,41 @@ package main
 import (
 	"os"
 	"path/filepath"
-	"strings"
+	"regexp"
 	"testing"
 )
 
-// TestDocsExamplesValidate runs `shoal validate` on every ```hcl block
-// of the step kinds' pages: each is a whole configuration.
-func TestDocsExamplesValidate(t *testing.T) {
-	pages, err := filepath.Glob(filepath.Join("..", "..", "docs", "kinds", "*.md"))
-	if err != nil || len(pages) == 0 {
-		t.Fatalf("no pages in docs/kinds: %v", err)
-	}
-	for _, page := range pages {
-		b, err := os.ReadFile(page)
+// hclBlock is one ```hcl fenced block of a Markdown file.
+var hclBlock = regexp.MustCompile("(?s)```hcl\n(.*?)```")
+
+// TestDocsExamplesAreValid: every HCL example under docs/ loads as a
+// configuration of its own (`shoal validate`) and is formatted as `shoal
+// fmt` would write it.
+func TestDocsExamplesAreValid(t *testing.T) {
+	var pages []string
+	for _, pattern := range []string{"../../docs/*.md", "../../docs/*/*.md"} {
+		found, err := filepath.Glob(pattern)
 		if err != nil {
 			t.Fatal(err)
 		}
-		blocks := hclBlocks(string(b))
-		if len(blocks) == 0 {
-			t.Errorf("%s has no hcl example", page)
+		pages = append(pages, found...)
+	}
+	if len(pages) == 0 {
+		t.Fatal("no pages under docs/")
+	}
+	for _, page := range pages {
+		text, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
 		}
-		for i, src := range blocks {
-			code, out, errs := run(t, map[string]string{"example.hcl": src}, "validate")
-			if code != 0 || !strings.Contains(out, "The configuration is valid") {
-				t.Errorf("%s, example %d: exit %d\n%s%s", page, i+1, code, out, errs)
+		for i, m := range hclBlock.FindAllSubmatch(text, -1) {
+			files := map[string]string{"example.hcl": string(m[1])}
+			if code, out, errs := run(t, files, "validate"); code != 0 {
+				t.Errorf("%s, example %d: validate exits %d\n%s%s", page, i+1, code, out, errs)
+			}
+			if code, out, _ := run(t, files, "fmt", "--check"); code != 0 {
+				t.Errorf("%s, example %d: not formatted as shoal fmt writes it\n%s", page, i+1, out)
 			}
 		}
 	}
-}
-
-// hclBlocks returns the bodies of a Markdown page's ```hcl fences.
-func hclBlocks(page string) []string {
-	var out []string
-	var cur *strings.Builder
-	for _, line := range strings.Split(page, "\n") {
-		switch {
-		case cur == nil && strings.TrimSpace(line) == "```hcl":
-			cur = &strings.Builder{}
-		case cur != nil && strings.TrimSpace(line) == "```":
-			out = append(out, cur.String())
-			cur = nil
-		case cur != nil:
-			cur.WriteString(line + "\n")
-		}
-	}
-	return out
 }
