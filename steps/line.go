@@ -131,7 +131,7 @@ func newLine(u *Unit, node string, d *block.Decl) (Step, hashicl.Diagnostics) {
 		NodeName: node, Site: u.Site.Name, Name: d.Label, Path: p,
 		Match: d.String("match"), Line: d.String("line"), InsertAfter: d.String("insert_after"), InsertBefore: d.String("insert_before"),
 		Secrets: u.Site.Secrets, Hidden: d.Sensitive("line"),
-		Stamp:   changedStamp(stateDir, u.Site.Name, d.Address()),
+		Stamp: changedStamp(stateDir, u.Site.Name, d.Address()),
 	}
 	switch {
 	case !path.IsAbs(p):
