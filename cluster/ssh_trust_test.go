@@ -65,12 +65,12 @@ func TestSSHTrustCompilesPerClient(t *testing.T) {
 	}
 	want := []steps.SSHTrust{
 		{Site: "ee", Name: "assets", Client: "web2", Server: "web1", Address: "10.0.0.11", User: "root",
-			Key: "/root/.ssh/shoal-ee-assets", Command: "rrsync -ro /var/www/ee/assets", Purpose: "rrsync -ro /var/www/ee/assets",
+			Key: "/root/.ssh/shoal-ee-assets", Command: "rrsync -ro /var/www/ee/assets", Purpose: "rrsync -ro /var/www/ee/assets", RRsync: "/var/www/ee/assets",
 			From: []string{"10.0.0.12"}},
 		// web3's address is its host name: no from= (sshd would match it
 		// only by reverse DNS)
 		{Site: "ee", Name: "assets", Client: "web3", Server: "web1", Address: "10.0.0.11", User: "root",
-			Key: "/root/.ssh/shoal-ee-assets", Command: "rrsync -ro /var/www/ee/assets", Purpose: "rrsync -ro /var/www/ee/assets"},
+			Key: "/root/.ssh/shoal-ee-assets", Command: "rrsync -ro /var/www/ee/assets", Purpose: "rrsync -ro /var/www/ee/assets", RRsync: "/var/www/ee/assets"},
 		{Site: "ee", Name: "nas", Client: "web3", Server: "files", Address: "files", User: "nas",
 			Key: "/etc/shoal/nas.key", Command: "internal-sftp", Purpose: "SFTP only", SFTP: true},
 	}

@@ -178,7 +178,7 @@ func compileSSHTrust(u *Unit) ([]Entry, hashicl.Diagnostics) {
 		switch {
 		case d.Has("rrsync"):
 			dir := path.Clean(d.String("rrsync"))
-			t.Command, t.Purpose = shell.Join("rrsync", "-ro", dir), "rrsync -ro "+dir
+			t.Command, t.Purpose, t.RRsync = shell.Join("rrsync", "-ro", dir), "rrsync -ro "+dir, dir
 		case d.Has("command"):
 			t.Command, t.Purpose = d.String("command"), "command "+d.String("command")
 		default:
@@ -204,6 +204,7 @@ type SSHTrust struct {
 	Key        string // the private key's path on the client
 	Command    string // the forced command, as sshd runs it
 	Purpose    string // what the plan says the key is for: "rrsync -ro /x"
+	RRsync     string // the folder Command lets rrsync read, or ""
 	SFTP       bool   // Command is internal-sftp
 	From       []string
 }
@@ -361,22 +362,24 @@ func (t *SSHTrust) problem(cl trustClient, sv trustServer) string {
 	case !sv.userFound:
 		return fmt.Sprintf("%s has no user %s to authorize the key for", t.Server, t.User)
 	case !strings.HasPrefix(sv.home, "/"):
-		return fmt.Sprintf("%s: %s's home folder %q is not an absolute path", t.Server, t.User, sv.home)
+		return fmt.Sprintf("%s: %s home folder %q is not an absolute path", t.Server, possessive(t.User), sv.home)
+	case sv.homeDir.kind == "absent" || sv.homeDir.kind == "file" || sv.homeDir.kind == "other":
+		return fmt.Sprintf("%s: %s home folder %s does not exist (or is not a folder), so it has no ~/.ssh to authorize the key in", t.Server, possessive(t.User), sv.home)
 	case sv.dir.kind == "link" || sv.dir.kind == "other":
 		return fmt.Sprintf("%s: %s/.ssh is not a folder (%s); shoal never writes through a link a user could plant: replace it with a folder", t.Server, sv.home, sv.dir.describe())
 	case sv.file.kind == "link" || sv.file.kind == "other":
 		return fmt.Sprintf("%s: %s/.ssh/authorized_keys is not a regular file (%s); shoal never writes through a link a user could plant: replace it with a file", t.Server, sv.home, sv.file.describe())
 	case !t.SFTP && loginRefused(sv.shell):
-		return fmt.Sprintf("%s: %s's shell is %s, through which sshd runs the forced command, so every login would fail: give %s a shell (usermod -s /bin/sh %s) or use sftp", t.Server, t.User, sv.shell, t.User, t.User)
-	case strings.HasPrefix(t.Purpose, "rrsync") && !sv.rrsync:
+		return fmt.Sprintf("%s: %s shell is %s, through which sshd runs the forced command, so every login would fail: give %s a shell (usermod -s /bin/sh %s) or use sftp", t.Server, possessive(t.User), sv.shell, t.User, t.User)
+	case t.RRsync != "" && !sv.rrsync:
 		return fmt.Sprintf("%s has no rrsync: install rsync there (Debian 12 ships /usr/bin/rrsync)", t.Server)
 	}
 	if sv.sshd.read {
 		switch {
 		case !sv.sshd.readsAuthorizedKeys():
-			return fmt.Sprintf("%s's sshd reads keys from %s, not ~/.ssh/authorized_keys, where shoal writes them", t.Server, strings.Join(sv.sshd.keysFiles, " "))
+			return fmt.Sprintf("%s sshd reads keys from %s, not ~/.ssh/authorized_keys, where shoal writes them", possessive(t.Server), strings.Join(sv.sshd.keysFiles, " "))
 		case t.SFTP && !sv.sshd.sftp:
-			return fmt.Sprintf("%s's sshd has no sftp Subsystem, so an SFTP login would fail: add `Subsystem sftp internal-sftp` to its sshd_config", t.Server)
+			return fmt.Sprintf("%s sshd has no sftp Subsystem, so an SFTP login would fail: add `Subsystem sftp internal-sftp` to its sshd_config", possessive(t.Server))
 		}
 	}
 	if sv.sshd.strictModes {
@@ -464,7 +467,7 @@ func (t *SSHTrust) ApplyHosts(ctx context.Context, hosts map[string]transport.Ho
 	}
 	out.Reset()
 	if err := server.Run(ctx, transport.Command{Script: t.authorizeScript(pub, p.HostKey), Stdout: &out}); err != nil {
-		return fmt.Errorf("%s: authorizing %s's key for %s: %w", t.Server, t.Client, t.User, err)
+		return fmt.Errorf("%s: authorizing %s key for %s: %w", t.Server, possessive(t.Client), t.User, err)
 	}
 	r.Output(fmt.Sprintf("%s: %s", t.Server, strings.TrimSpace(out.String())))
 	if !p.Record {
@@ -476,7 +479,7 @@ func (t *SSHTrust) ApplyHosts(ctx context.Context, hosts map[string]transport.Ho
 	}
 	out.Reset()
 	if err := client.Run(ctx, transport.Command{Script: t.knownHostsScript(t.hostLine(p.HostKey, salt)), Stdout: &out}); err != nil {
-		return fmt.Errorf("%s: recording %s's host key: %w", t.Client, t.Server, err)
+		return fmt.Errorf("%s: recording %s host key: %w", t.Client, possessive(t.Server), err)
 	}
 	r.Output(fmt.Sprintf("%s: %s", t.Client, strings.TrimSpace(out.String())))
 	return nil
@@ -910,7 +913,7 @@ func readTrustServer(ctx context.Context, src facts.Source, node string, f trust
 		return trustServer{}, err
 	}
 	if sec.Status != 0 {
-		return trustServer{}, fmt.Errorf("reading %s's ssh setup on %s: exit %d", f.User, node, sec.Status)
+		return trustServer{}, fmt.Errorf("reading %s ssh setup on %s: exit %d", possessive(f.User), node, sec.Status)
 	}
 	sv := trustServer{sshd: sshdConfig{strictModes: true}}
 	sawHostKey := false
@@ -950,7 +953,7 @@ func readTrustServer(ctx context.Context, src facts.Source, node string, f trust
 			}
 			pw := strings.Split(rest, ":")
 			if len(pw) != 7 {
-				return trustServer{}, fmt.Errorf("reading %s's account on %s: unexpected %q", f.User, node, rest)
+				return trustServer{}, fmt.Errorf("reading %s account on %s: unexpected %q", possessive(f.User), node, rest)
 			}
 			sv.userFound, sv.home, sv.shell = true, pw[5], pw[6]
 			sv.uid, _ = strconv.Atoi(pw[2])
@@ -965,7 +968,7 @@ func readTrustServer(ctx context.Context, src facts.Source, node string, f trust
 		}
 	}
 	if !sawHostKey {
-		return trustServer{}, fmt.Errorf("reading %s's ssh setup on %s: unexpected %q", f.User, node, sec.Output)
+		return trustServer{}, fmt.Errorf("reading %s ssh setup on %s: unexpected %q", possessive(f.User), node, sec.Output)
 	}
 	return sv, nil
 }

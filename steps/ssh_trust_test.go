@@ -29,7 +29,7 @@ const (
 func assetsTrust() *SSHTrust {
 	return &SSHTrust{
 		Site: "ee", Name: "assets", Client: "web2", Server: "web1", Address: "web1", User: "root",
-		Key: "/root/.ssh/shoal-ee-assets", Command: "rrsync -ro /var/www/ee/assets", Purpose: "rrsync -ro /var/www/ee/assets",
+		Key: "/root/.ssh/shoal-ee-assets", Command: "rrsync -ro /var/www/ee/assets", Purpose: "rrsync -ro /var/www/ee/assets", RRsync: "/var/www/ee/assets",
 		From: []string{"10.0.0.12"},
 	}
 }
@@ -229,6 +229,7 @@ func TestSSHTrustConflicts(t *testing.T) {
 		{"the key is a link", trustFacts("link"), false, "web2: /root/.ssh/shoal-ee-assets is a symlink"},
 		{"a key with a passphrase", trustFacts("unusable"), false, "shoal never overwrites a key"},
 		{"no such user", swap(trustFacts("absent"), "web1", "user root:x:0:0:root:/root:/bin/bash", "user absent"), false, "web1 has no user root"},
+		{"no home", swap(trustFacts("absent"), "web1", "home dir 700 0", "home absent"), false, "web1: root's home folder /root does not exist"},
 		{"nologin", swap(trustFacts("absent"), "web1", ":/bin/bash", ":/usr/sbin/nologin"), false, "shell is /usr/sbin/nologin"},
 		{"nologin is fine for sftp", swap(trustFacts("absent"), "web1", ":/bin/bash", ":/usr/sbin/nologin"), true, ""},
 		{"no rrsync", swap(trustFacts("absent"), "web1", "rrsync\n", ""), false, "web1 has no rrsync"},
@@ -242,7 +243,7 @@ func TestSSHTrustConflicts(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tr := assetsTrust()
 			if tt.sftp {
-				tr.Command, tr.Purpose, tr.SFTP = "internal-sftp", "SFTP only", true
+				tr.Command, tr.Purpose, tr.RRsync, tr.SFTP = "internal-sftp", "SFTP only", "", true
 			}
 			c, err := tr.Diff(context.Background(), tt.facts)
 			failOn(t, err)
@@ -298,7 +299,7 @@ func (l *trustLab) trust(t *testing.T) *SSHTrust {
 	failOn(t, os.MkdirAll(mirror, 0o755))
 	return &SSHTrust{
 		Site: "ee", Name: "assets", Client: "web2", Server: "web1", Address: "web1.example", User: "alice",
-		Key: filepath.Join(l.clientHome, "keys", "shoal-ee-assets"), Command: "rrsync -ro " + mirror, Purpose: "rrsync -ro " + mirror,
+		Key: filepath.Join(l.clientHome, "keys", "shoal-ee-assets"), Command: "rrsync -ro " + mirror, Purpose: "rrsync -ro " + mirror, RRsync: mirror,
 	}
 }
 
@@ -458,5 +459,29 @@ func runOrFail(t *testing.T, name string, args ...string) {
 	t.Helper()
 	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
 		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+	}
+}
+
+// An apply interrupted after the key was made (before the server heard of
+// it) leaves a state the next plan finishes: authorize, not generate.
+func TestSSHTrustFinishesAnInterruptedApply(t *testing.T) {
+	l := newTrustLab(t)
+	tr := l.trust(t)
+	c := l.plan(t, tr)
+	p, err := plan.DecodePayload[sshTrustPayload](c)
+	failOn(t, err)
+	failOn(t, l.hosts["web2"].Run(context.Background(), transport.Command{Script: tr.keyScript(p)})) // then the connection drops
+
+	c = l.plan(t, tr)
+	if c.Action != plan.Update || strings.Contains(c.Summary, "generate") || !strings.HasPrefix(c.Summary, "authorize web2's key on web1") {
+		t.Fatalf("plan after an interrupted apply: %s %q", c.Action, c.Summary)
+	}
+	key := readOrFail(t, tr.Key)
+	failOn(t, l.apply(t, tr, c))
+	if again := l.plan(t, tr); again.Action != plan.NoOp {
+		t.Fatalf("after finishing: %s %s", again.Action, again.Summary)
+	}
+	if readOrFail(t, tr.Key) != key {
+		t.Error("the key made by the interrupted apply was replaced")
 	}
 }
