@@ -88,13 +88,17 @@ func (s *session) plan(ctx context.Context) *plan.Plan {
 	return s.redactor.Plan(p)
 }
 
-// hostsWithChanges are the nodes an apply will touch.
+// hostsWithChanges are the nodes an apply will touch: those with changes
+// and those a change writes on besides its own (Change.Touches).
 func (s *session) hostsWithChanges(p *plan.Plan) map[string]transport.Host {
 	out := map[string]transport.Host{}
 	for _, c := range p.Changes {
-		if c.Action != plan.NoOp {
-			if h, ok := s.hosts[c.Node]; ok {
-				out[c.Node] = h
+		if c.Action == plan.NoOp {
+			continue
+		}
+		for _, n := range append([]string{c.Node}, c.Touches...) {
+			if h, ok := s.hosts[n]; ok {
+				out[n] = h
 			}
 		}
 	}
