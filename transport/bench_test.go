@@ -15,7 +15,6 @@ import (
 
 func benchFixture(b *testing.B) (*sshtest.Server, transport.Target, transport.Options) {
 	home := b.TempDir()
-	b.Setenv("HOME", home)
 	b.Setenv("SSH_AUTH_SOCK", "")
 	key, signer := sshtest.WritePrivateKey(b, home, "id", "")
 	s := sshtest.Start(b, sshtest.Config{AuthorizedKeys: []ssh.PublicKey{signer.PublicKey()}})
