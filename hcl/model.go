@@ -26,10 +26,10 @@ type Variable struct {
 type Node struct {
 	Name         string
 	Host         string // address or ~/.ssh/config alias
-	User         string // "" → ssh_config or root
+	User         string // "" → ssh_config, else the local user name (as ssh)
 	Port         int    // 0 → ssh_config or 22
 	Sudo         bool
-	Jump         string // ProxyJump, "" → ssh_config
+	Jump         string // ProxyJump, "" → ssh_config's ProxyJump or ProxyCommand, "none" → direct
 	IdentityFile string
 	Roles        []string
 	DeclRange    hashicl.Range

@@ -29,14 +29,14 @@ func startSession(ctx context.Context, g *globalOptions, v *views) (*session, er
 	if err != nil {
 		return nil, err
 	}
-	s, err := openSession(ctx, g, cfg)
+	s, err := openSession(ctx, g, v, cfg)
 	if err != nil {
 		fmt.Fprintln(g.stderr, "shoal:", err)
 	}
 	return s, err
 }
 
-func openSession(ctx context.Context, g *globalOptions, cfg *hcl.Config) (*session, error) {
+func openSession(ctx context.Context, g *globalOptions, v *views, cfg *hcl.Config) (*session, error) {
 	entries, err := cluster.Compile(cfg, g.targets)
 	if err != nil {
 		return nil, err
@@ -51,23 +51,31 @@ func openSession(ctx context.Context, g *globalOptions, cfg *hcl.Config) (*sessi
 	var targets []transport.Target
 	for _, n := range cfg.Nodes {
 		if need[n.Name] {
-			targets = append(targets, transport.Target{
-				Node: n.Name, Host: n.Host, User: n.User, Port: n.Port,
-				IdentityFile: n.IdentityFile, Jump: n.Jump, Sudo: n.Sudo,
-			})
+			targets = append(targets, transportTarget(n))
 		}
 	}
-	opts := transport.Options{SSHConfig: g.sshConfig, AcceptNewHostKeys: g.acceptNew}
-	if g.knownHosts != "" {
-		opts.KnownHosts = []string{g.knownHosts}
-	}
-	conns, errs := transport.DialAll(ctx, targets, opts, g.parallel)
+	conns, errs := transport.DialAll(ctx, targets, transportOptions(g, v), g.parallel)
 	s := &session{g: g, cfg: cfg, entries: entries, conns: conns, hosts: map[string]transport.Host{}, dialErrs: errs,
 		redactor: plan.NewRedactor(sensitiveValues(cfg))}
 	for n, c := range conns {
 		s.hosts[n] = c
 	}
 	return s, nil
+}
+
+// transportTarget is how to reach a node, as its node block says.
+func transportTarget(n *hcl.Node) transport.Target {
+	return transport.Target{Node: n.Name, Host: n.Host, User: n.User, Port: n.Port,
+		IdentityFile: n.IdentityFile, Jump: n.Jump, Sudo: n.Sudo}
+}
+
+// transportOptions are the flags' say on every connection of a run.
+func transportOptions(g *globalOptions, v *views) transport.Options {
+	o := transport.Options{SSHConfig: g.sshConfig, AcceptNewHostKeys: g.acceptNew, Log: v.log}
+	if g.knownHosts != "" {
+		o.KnownHosts = []string{g.knownHosts}
+	}
+	return o
 }
 
 func (s *session) close() {
