@@ -90,7 +90,7 @@ func (d *dialer) describeHop(role string, e endpoint) Hop {
 	creds.close()
 	keys := describeKeys(creds)
 	if len(keys) == 0 {
-		keys = []string{"none"}
+		keys = []string{"none: no agent, no key file found"}
 	}
 	for _, k := range keys {
 		add("keys", k, e.sources["identities"])
@@ -109,14 +109,14 @@ func (d *dialer) describeHop(role string, e endpoint) Hop {
 	if e.hostKeyAlias != "" {
 		add("host key alias", e.hostKeyAlias, e.sources["host keys"])
 	}
-	unknown := "refused (shoal never asks)"
+	unknown := "refused (--accept-new-host-keys records it)"
 	if e.acceptNew {
 		unknown = "recorded in " + tildeHome(first(e.knownHosts))
 		if e.hashKnownHosts {
 			unknown += ", hashed"
 		}
 	}
-	add("new host keys", unknown+"; a changed key is always refused", e.sources["host keys"])
+	add("unknown host key", unknown, e.sources["host keys"])
 	if !slices.Equal(e.hostKeyAlgorithms, opensshDefaultKeyAlgorithms) && len(e.hostKeyAlgorithms) > 0 {
 		add("host key algorithms", strings.Join(e.hostKeyAlgorithms, ","), e.sources["host keys"])
 	}

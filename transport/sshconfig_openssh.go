@@ -8,19 +8,32 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 )
 
 // opensshResolver asks the ssh client itself: `ssh -G` prints the
 // settings it would use, after Include, Match, tokens, canonicalisation
 // and its defaults.
 type opensshResolver struct {
-	ssh        string // path of the ssh binary
-	configFile string // -F, or "" for ssh's own choice
+	ssh        string        // path of the ssh binary
+	configFile string        // -F, or "" for ssh's own choice
+	timeout    time.Duration // 0: sshGTimeout
 }
 
 func (r *opensshResolver) source() string { return "ssh -G" }
 
-func (r *opensshResolver) resolve(ctx context.Context, q configQuery) (hostConfig, error) {
+// sshGTimeout bounds one ssh -G: it reads files, unless a Match exec or
+// canonicalisation's DNS lookups hang.
+const sshGTimeout = 30 * time.Second
+
+func (r *opensshResolver) resolve(parent context.Context, q configQuery) (hostConfig, error) {
+	timeout := r.timeout
+	if timeout == 0 {
+		timeout = sshGTimeout
+	}
+	ctx, cancel := context.WithTimeout(parent, timeout)
+	defer cancel()
 	args := []string{"-G"}
 	if r.configFile != "" {
 		args = append(args, "-F", r.configFile)
@@ -33,9 +46,19 @@ func (r *opensshResolver) resolve(ctx context.Context, q configQuery) (hostConfi
 	}
 	args = append(args, "--", q.Host) // a host starting with - is not an option
 	cmd := exec.CommandContext(ctx, r.ssh, args...)
+	// On timeout, what a Match exec started goes too.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = time.Second
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
+		switch {
+		case parent.Err() != nil:
+			return hostConfig{}, parent.Err()
+		case ctx.Err() != nil:
+			return hostConfig{}, fmt.Errorf("ssh -G %s: no answer within %s (a Match exec that does not return?)", q.Host, timeout)
+		}
 		why := strings.TrimSpace(stderr.String())
 		if why == "" {
 			why = err.Error()

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -502,4 +503,20 @@ func sshGField(c hostConfig, key string) string {
 		return strings.Join(c.PubkeyAcceptedAlgorithms, ",")
 	}
 	panic("sshGField: unknown key " + key)
+}
+
+func TestSSHGThatHangsTimesOut(t *testing.T) {
+	ssh, err := exec.LookPath("ssh")
+	if err != nil {
+		t.Skip("no ssh client")
+	}
+	config := filepath.Join(t.TempDir(), "config")
+	os.WriteFile(config, []byte("Match exec \"sleep 10\"\n    User never\n"), 0o600)
+	r := &opensshResolver{ssh: ssh, configFile: config, timeout: 200 * time.Millisecond}
+	start := time.Now()
+	_, err = r.resolve(context.Background(), configQuery{Host: "web1"})
+	want := "ssh -G web1: no answer within 200ms (a Match exec that does not return?)"
+	if err == nil || err.Error() != want || time.Since(start) > 5*time.Second {
+		t.Errorf("error %v after %s, want %q at once", err, time.Since(start), want)
+	}
 }

@@ -245,9 +245,7 @@ func (r *readerResolver) criterion(st *readState, attr, arg string, sofar bool) 
 	if err != nil {
 		return false, fmt.Errorf("in Match exec: %w", err)
 	}
-	c := exec.CommandContext(st.ctx, "/bin/sh", "-c", cmd)
-	c.Stderr = os.Stderr
-	err = c.Run()
+	err = exec.CommandContext(st.ctx, "/bin/sh", "-c", cmd).Run() // output discarded, as ssh -G's
 	var exit *exec.ExitError
 	if err != nil && !errors.As(err, &exit) {
 		return false, fmt.Errorf("running Match exec %q: %w", cmd, err)
