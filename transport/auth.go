@@ -38,16 +38,16 @@ type key struct {
 }
 
 // agentSocket is the agent socket IdentityAgent names ("" for none).
-func agentSocket(setting string) (string, error) {
+func agentSocket(setting string) string {
 	switch {
 	case setting == "" || setting == "SSH_AUTH_SOCK":
-		return os.Getenv("SSH_AUTH_SOCK"), nil
+		return os.Getenv("SSH_AUTH_SOCK")
 	case setting == "none":
-		return "", nil
+		return ""
 	case strings.HasPrefix(setting, "$"):
-		return os.Getenv(strings.Trim(setting[1:], "{}")), nil
+		return os.Getenv(strings.Trim(setting[1:], "{}"))
 	}
-	return setting, nil
+	return setting
 }
 
 // loadCredentials gathers what to offer e as OpenSSH's pubkey_prepare

@@ -74,12 +74,12 @@ func (d *dialer) resolveRoute(ctx context.Context, t Target) (route, error) {
 	if err != nil {
 		return route{}, fmt.Errorf("%s: %w", t.Node, err)
 	}
-	via := d.configs.resolver.source()
+	jumpFixed := t.Jump != ""
 	switch {
 	case strings.EqualFold(t.Jump, "none"):
-		cfg.ProxyJump, cfg.ProxyCommand, via = "", "", fromNodeBlock
-	case t.Jump != "":
-		cfg.ProxyJump, cfg.ProxyCommand, via = t.Jump, "", fromNodeBlock
+		cfg.ProxyJump, cfg.ProxyCommand = "", ""
+	case jumpFixed:
+		cfg.ProxyJump, cfg.ProxyCommand = t.Jump, ""
 	}
 	dest, err := d.endpointFor(cfg, fixed{user: t.User, port: t.Port, identityFile: t.IdentityFile, by: fromNodeBlock})
 	if err != nil {
@@ -90,7 +90,9 @@ func (d *dialer) resolveRoute(ctx context.Context, t Target) (route, error) {
 		return route{}, fmt.Errorf("%s: %w", t.Node, err)
 	}
 	dest.proxyCommand = proxy
-	dest.sources["via"] = via
+	if jumpFixed {
+		dest.sources["via"] = fromNodeBlock
+	}
 	return route{node: t.Node, jumps: jumps, dest: dest}, nil
 }
 
@@ -186,7 +188,7 @@ func (d *dialer) endpointFor(cfg hostConfig, f fixed) (endpoint, error) {
 		identitiesOnly: cfg.IdentitiesOnly, hashKnownHosts: cfg.HashKnownHosts,
 		hostKeyAlgorithms: cfg.HostKeyAlgorithms, pubkeyAlgorithms: cfg.PubkeyAcceptedAlgorithms,
 		sources: map[string]string{"user": resolver, "host": resolver, "port": resolver, "identities": resolver,
-			"agent": resolver, "known_hosts": resolver, "host keys": resolver,
+			"agent": resolver, "known_hosts": resolver, "host keys": resolver, "via": resolver,
 			"connect timeout": resolver, "keepalive": resolver},
 	}
 	if f.user != "" {
@@ -228,10 +230,7 @@ func (d *dialer) endpointFor(cfg hostConfig, f fixed) (endpoint, error) {
 		e.certificateFiles = append(e.certificateFiles, path)
 	}
 
-	var err error
-	if e.agent, err = agentSocket(cfg.IdentityAgent); err != nil {
-		return endpoint{}, err
-	}
+	e.agent = agentSocket(cfg.IdentityAgent)
 
 	if len(d.opts.KnownHosts) > 0 {
 		e.knownHosts, e.sources["known_hosts"] = d.opts.KnownHosts, fromFlag
