@@ -165,6 +165,14 @@ func mountSystem(s hostSpec) error {
 	if err := os.Mkdir(root+"/run/sshd", 0o755); err != nil { // sshd's privilege separation dir
 		return err
 	}
+	// /run/lock, as systemd's tmpfiles make it on Debian: flock(1) users
+	// (cron jobs) and init scripts expect it.
+	if err := os.Mkdir(root+"/run/lock", 0o755); err != nil {
+		return err
+	}
+	if err := os.Chmod(root+"/run/lock", 0o1777); err != nil {
+		return err
+	}
 	if s.NASMount != "" {
 		if err := syscall.Mount(s.NAS, root+s.NASMount, "", syscall.MS_BIND, ""); err != nil {
 			return fmt.Errorf("bind-mounting %s on %s: %w", s.NAS, s.NASMount, err)
