@@ -27,6 +27,12 @@ func newApplyCommand(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "apply [PLANFILE]",
 		Short: "Make the changes a plan shows, after confirmation",
+		Long: `Make the changes a plan shows, after confirmation.
+
+In a terminal apply shows the plan and asks first (a saved plan too).
+Without one (stdin is not a terminal, or --json) it cannot ask: it needs
+--yes or a saved plan, and otherwise refuses with exit 1 before connecting.
+Prompts go to stderr, never to stdout.`,
 		Example: `  shoal apply                 # plan, review, confirm, watch
   shoal apply --yes --json    # CI: no prompt, NDJSON events
   shoal apply community.plan  # exactly a saved plan; refused if the hosts changed since`,
@@ -40,6 +46,18 @@ func newApplyCommand(g *globalOptions) *cobra.Command {
 }
 
 func (o *applyOptions) run(cmd *cobra.Command, g *globalOptions, args []string) int {
+	// Without a terminal to ask on, only --yes or a saved plan approves:
+	// refuse before connecting, as Terraform does.
+	canAsk := !g.json && isTerminal(g.stdin)
+	savedPlan := len(args) == 1
+	if !g.yes && !savedPlan && !canAsk {
+		why := "stdin is not a terminal"
+		if g.json {
+			why = "--json leaves no terminal to ask on"
+		}
+		fmt.Fprintf(g.stderr, "shoal: apply needs approval and %s: pass --yes, or apply a saved plan (shoal plan -out FILE, then shoal apply FILE)\n", why)
+		return exitError
+	}
 	ctx, cancel := context.WithCancel(cmd.Context())
 	defer cancel()
 	v := newViews(g)
@@ -103,18 +121,14 @@ func (o *applyOptions) run(cmd *cobra.Command, g *globalOptions, args []string) 
 			return exitError
 		}
 		if !res.Approved {
-			fmt.Fprintln(g.stdout, "Apply cancelled; nothing changed.")
+			fmt.Fprintln(g.stderr, "Apply cancelled; nothing changed.")
 			return exitOK
 		}
 		summary = res.Summary
 	} else {
-		if !g.yes {
-			if !isTerminal(g.stdin) {
-				fmt.Fprintln(g.stderr, "shoal: no terminal to confirm on: pass --yes to apply")
-				return exitError
-			}
+		if !g.yes && canAsk {
 			if !confirm(g) {
-				fmt.Fprintln(g.stdout, "Apply cancelled; nothing changed.")
+				fmt.Fprintln(g.stderr, "Apply cancelled; nothing changed.")
 				return exitOK
 			}
 		}
@@ -148,8 +162,10 @@ func staleReason(saved, fresh *plan.Plan) string {
 	return ""
 }
 
+// confirm asks on stderr, so stdout (a log, a pipe) holds only the plan
+// and the apply.
 func confirm(g *globalOptions) bool {
-	fmt.Fprint(g.stdout, "\nApply these changes? Only 'yes' or 'y' proceeds: ")
+	fmt.Fprint(g.stderr, "\nApply these changes? Only 'yes' or 'y' proceeds: ")
 	line, _ := bufio.NewReader(g.stdin).ReadString('\n')
 	answer := strings.ToLower(strings.TrimSpace(line))
 	return answer == "y" || answer == "yes"

@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 
+	"golang.org/x/term"
+
 	"github.com/shoal-sh/shoal/hcl"
 )
 
@@ -31,9 +33,9 @@ func loadConfig(g *globalOptions, v *views) (*hcl.Config, error) {
 	return cfg, nil
 }
 
+// isTerminal: a tty, not just any character device (/dev/null is one).
 func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return f != nil && term.IsTerminal(int(f.Fd()))
 }
 
 func isTerminalWriter(w interface{}) bool {
