@@ -45,6 +45,7 @@ const maxListedDeletions = 20
 // Params keys of a replicate change.
 const (
 	paramPrimary  = "primary"
+	paramRoot     = "root"   // the replica's root, where it extracts and deletes
 	paramDeletion = "delete" // JSON list of paths relative to the replica's root, deepest first
 	paramSend     = "send"   // JSON list of the paths to stream; absent: the whole tree
 )
@@ -114,7 +115,7 @@ func (r *Replicate) Diff(ctx context.Context, src facts.Source) (*plan.Change, e
 	}
 	c.Summary = delta.summary()
 	c.Details = deletionDetails(delta.Deletions)
-	c.Params = map[string]string{paramPrimary: r.Primary, paramDeletion: string(deletions)}
+	c.Params = map[string]string{paramPrimary: r.Primary, paramRoot: r.Root, paramDeletion: string(deletions)}
 	c.Total = plan.Progress{Bytes: tarSize(from.Entries), Files: primary.Files}
 	// A replica that holds most of the tree gets only what differs.
 	if replica.Exists && len(delta.Send) <= len(from.Entries)/2 {

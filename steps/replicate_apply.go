@@ -93,7 +93,7 @@ func (r *Replicate) ApplyBatch(ctx context.Context, hosts map[string]transport.H
 		errs := r.stream(ctx, primary, hosts, ready, feeds, send)
 		for i, err := range errs {
 			if err != nil {
-				failed[ready[i].ID] = fmt.Errorf("replicating %s from %s to %s: %w", ready[i].Target, r.Primary, ready[i].Node, err)
+				failed[ready[i].ID] = fmt.Errorf("replicating %s from %s to %s: %w", ready[i].Params[paramRoot], r.Primary, ready[i].Node, err)
 			}
 		}
 	}
@@ -126,7 +126,7 @@ func (r *Replicate) stream(ctx context.Context, primary transport.Host, hosts ma
 		out.finish(err)
 	}()
 	errs := runFeeds(ctx, feeds, func(fctx context.Context, i int) error {
-		return hosts[cs[i].Node].Run(fctx, transport.Command{Script: extractScript(cs[i].Target), Stdin: feeds[i]})
+		return hosts[cs[i].Node].Run(fctx, transport.Command{Script: extractScript(cs[i].Params[paramRoot]), Stdin: feeds[i]})
 	})
 	// every replica has returned: nobody is left to read the primary
 	cancel()
@@ -149,6 +149,12 @@ func (r *Replicate) prepare(ctx context.Context, h transport.Host, c *plan.Chang
 	if h == nil {
 		return fmt.Errorf("replicating to %s: no connection", c.Node)
 	}
+	// The replica's root comes from the plan's params, never from Target:
+	// display fields may be redacted (a sensitive value inside the path).
+	root := c.Params[paramRoot]
+	if root == "" {
+		return fmt.Errorf("replicating to %s: the plan names no root (a plan from an older shoal? plan again)", c.Node)
+	}
 	var deletions []string
 	if s := c.Params[paramDeletion]; s != "" {
 		if err := json.Unmarshal([]byte(s), &deletions); err != nil {
@@ -163,7 +169,7 @@ func (r *Replicate) prepare(ctx context.Context, h transport.Host, c *plan.Chang
 		list.WriteString(p)
 		list.WriteByte(0)
 	}
-	if err := h.Run(ctx, transport.Command{Script: deleteScript(c.Target), Stdin: strings.NewReader(list.String())}); err != nil {
+	if err := h.Run(ctx, transport.Command{Script: deleteScript(root), Stdin: strings.NewReader(list.String())}); err != nil {
 		return fmt.Errorf("replicating to %s: deleting what %s no longer has: %w", c.Node, r.Primary, err)
 	}
 	if len(deletions) > 0 {

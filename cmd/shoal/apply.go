@@ -82,9 +82,10 @@ func (o *applyOptions) run(cmd *cobra.Command, g *globalOptions, args []string) 
 
 	stdout, _ := g.stdout.(*os.File)
 	useTUI := stdout != nil && tui.UseTUI(g.stdin, stdout, g.yes) && !g.json
+	shown := s.redactor.Plan(p) // p runs; its redacted copy is what anyone sees
 	refused := len(p.Failed()) > 0 || len(p.Conflicts()) > 0
 	if !useTUI || refused || !p.HasChanges() {
-		v.plan(p) // the UI reviews only a plan that can be applied and changes something
+		v.plan(shown) // the UI reviews only a plan that can be applied and changes something
 	}
 	switch {
 	case len(p.Failed()) > 0:
@@ -110,12 +111,13 @@ func (o *applyOptions) run(cmd *cobra.Command, g *globalOptions, args []string) 
 
 	runner, combine := cluster.Runner(s.entries, s.hosts)
 	execute := func(ctx context.Context, hook plan.Hook, stop <-chan struct{}) plan.Summary {
-		return plan.Execute(ctx, p, runner, s.redactor.Hook(hook), plan.ExecOptions{Parallel: g.parallel, FailFast: o.failFast, Stop: stop, Combine: combine})
+		summary := plan.Execute(ctx, p, runner, s.redactor.Hook(hook), plan.ExecOptions{Parallel: g.parallel, FailFast: o.failFast, Stop: stop, Combine: combine})
+		return s.redactor.Summary(summary)
 	}
 
 	var summary plan.Summary
 	if useTUI {
-		res, err := tui.Run(ctx, p, execute, tui.Options{Site: siteNames(s), NoColor: g.noColor, FailFast: o.failFast})
+		res, err := tui.Run(ctx, shown, execute, tui.Options{Site: siteNames(s), NoColor: g.noColor, FailFast: o.failFast})
 		if err != nil {
 			fmt.Fprintln(g.stderr, "shoal:", err)
 			return exitError

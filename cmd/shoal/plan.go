@@ -40,9 +40,9 @@ func (o *planOptions) run(cmd *cobra.Command, g *globalOptions) int {
 	}
 	defer s.close()
 	p := s.plan(ctx)
-	v.plan(p)
+	v.plan(s.redactor.Plan(p))
 	if o.out != "" {
-		if err := savePlan(o.out, p); err != nil {
+		if err := savePlan(o.out, s.redactor.Saved(p)); err != nil {
 			fmt.Fprintln(g.stderr, "shoal:", err)
 			return exitError
 		}

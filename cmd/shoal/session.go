@@ -19,7 +19,7 @@ type session struct {
 	conns    map[string]*transport.Conn
 	hosts    map[string]transport.Host
 	dialErrs map[string]error
-	redactor *plan.Redactor // hides sensitive variables' values in all output
+	redactor *plan.Redactor // hides sensitive variables' values in what is shown or saved, never in what runs
 }
 
 // startSession loads the config and connects to its nodes; what went wrong
@@ -89,12 +89,13 @@ func (s *session) nodeNames() []string {
 	return names
 }
 
-// plan gathers facts and diffs; what it returns is fit to show and save
-// (sensitive values hidden), and still fit to apply.
+// plan gathers facts and diffs. What it returns is what apply executes,
+// sensitive values and all: show s.redactor.Plan(p), save
+// s.redactor.Saved(p), never the plan itself.
 func (s *session) plan(ctx context.Context) *plan.Plan {
 	pl := &cluster.Planner{Nodes: s.nodeNames(), Hosts: s.hosts, DialErrs: s.dialErrs, Parallel: s.g.parallel}
 	p, _ := pl.Plan(ctx, s.entries, s.cfg.Digest)
-	return s.redactor.Plan(p)
+	return p
 }
 
 func sensitiveValues(cfg *hcl.Config) []string {
