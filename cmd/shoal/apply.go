@@ -49,8 +49,15 @@ func (o *applyOptions) run(cmd *cobra.Command, g *globalOptions, args []string) 
 	// Without a terminal to ask on, only --yes or a saved plan approves:
 	// refuse before connecting, as Terraform does.
 	canAsk := !g.json && isTerminal(g.stdin)
-	savedPlan := len(args) == 1
-	if !g.yes && !savedPlan && !canAsk {
+	var saved *plan.Plan
+	if len(args) == 1 {
+		var err error
+		if saved, err = readPlan(args[0]); err != nil {
+			fmt.Fprintln(g.stderr, "shoal:", err)
+			return exitError
+		}
+	}
+	if !g.yes && saved == nil && !canAsk {
 		why := "stdin is not a terminal"
 		if g.json {
 			why = "--json leaves no terminal to ask on"
@@ -66,13 +73,25 @@ func (o *applyOptions) run(cmd *cobra.Command, g *globalOptions, args []string) 
 		return exitError
 	}
 	defer s.close()
-	p := s.plan(ctx)
-	if len(args) == 1 {
-		saved, err := readPlan(args[0])
-		if err != nil {
-			fmt.Fprintln(g.stderr, "shoal:", err)
-			return exitError
+	unlock, err := s.lock(ctx, o.forceUnlock)
+	if err != nil {
+		fmt.Fprintln(g.stderr, "shoal:", err)
+		var held *cluster.LockHeldError
+		if errors.As(err, &held) {
+			return exitRefused
 		}
+		return exitError
+	}
+	defer func() {
+		if err := unlock(); err != nil {
+			fmt.Fprintln(g.stderr, "shoal:", err)
+		}
+	}()
+
+	// With the nodes locked, plan again: a saved plan is carried out only
+	// if the hosts still are what it was made from.
+	p := s.plan(ctx)
+	if saved != nil {
 		if why := staleReason(saved, p); why != "" {
 			fmt.Fprintf(g.stderr, "shoal: refusing the saved plan %s: %s. Run `shoal plan` again.\n", args[0], why)
 			return exitRefused
@@ -97,17 +116,6 @@ func (o *applyOptions) run(cmd *cobra.Command, g *globalOptions, args []string) 
 	case !p.HasChanges():
 		return exitOK
 	}
-
-	unlock, err := cluster.Locker{Force: o.forceUnlock}.Lock(ctx, s.hostsWithChanges(p))
-	if err != nil {
-		fmt.Fprintln(g.stderr, "shoal:", err)
-		var held *cluster.LockHeldError
-		if errors.As(err, &held) {
-			return exitRefused
-		}
-		return exitError
-	}
-	defer unlock()
 
 	runner, combine := cluster.Runner(s.entries, s.hosts)
 	execute := func(ctx context.Context, hook plan.Hook, stop <-chan struct{}) plan.Summary {

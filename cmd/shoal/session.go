@@ -19,6 +19,8 @@ type session struct {
 	conns    map[string]*transport.Conn
 	hosts    map[string]transport.Host
 	dialErrs map[string]error
+	targets  map[string]transport.Target // how each node was reached, to reach it again
+	dialOpts transport.Options
 	redactor *plan.Redactor // hides sensitive variables' values in what is shown or saved, never in what runs
 }
 
@@ -63,11 +65,29 @@ func openSession(ctx context.Context, g *globalOptions, cfg *hcl.Config) (*sessi
 	}
 	conns, errs := transport.DialAll(ctx, targets, opts, g.parallel)
 	s := &session{g: g, cfg: cfg, entries: entries, conns: conns, hosts: map[string]transport.Host{}, dialErrs: errs,
-		redactor: plan.NewRedactor(sensitiveValues(cfg))}
+		targets: map[string]transport.Target{}, dialOpts: opts, redactor: plan.NewRedactor(sensitiveValues(cfg))}
 	for n, c := range conns {
 		s.hosts[n] = c
 	}
+	for _, t := range targets {
+		s.targets[t.Node] = t
+	}
 	return s, nil
+}
+
+// lock takes the apply lock on every node the run reaches, before
+// anything is read: the plan an apply carries out is then the plan of
+// hosts no other apply is changing. A connection lost on the way is
+// dialled again to release its node's lock at the end.
+func (s *session) lock(ctx context.Context, force bool) (unlock func() error, err error) {
+	l := cluster.Locker{Force: force, Redial: func(ctx context.Context, node string) (transport.Host, func(), error) {
+		c, err := transport.Dial(ctx, s.targets[node], s.dialOpts)
+		if err != nil {
+			return nil, nil, err
+		}
+		return c, func() { _ = c.Close() }, nil
+	}}
+	return l.Lock(ctx, s.hosts)
 }
 
 func (s *session) close() {
@@ -106,17 +126,4 @@ func sensitiveValues(cfg *hcl.Config) []string {
 		}
 	}
 	return secrets
-}
-
-// hostsWithChanges are the nodes an apply will touch.
-func (s *session) hostsWithChanges(p *plan.Plan) map[string]transport.Host {
-	out := map[string]transport.Host{}
-	for _, c := range p.Changes {
-		if c.Action != plan.NoOp {
-			if h, ok := s.hosts[c.Node]; ok {
-				out[c.Node] = h
-			}
-		}
-	}
-	return out
 }
