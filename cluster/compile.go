@@ -77,18 +77,43 @@ func (c *compiler) storage(st *hcl.Storage, site *hcl.Site) {
 		}})
 	}
 	addr := serverAddress(st, c.nodes)
+	credentials := credentialsFile(st)
+	options := steps.MountOptions(st.Type, st.Export, st.Options, credentials)
 	for _, n := range site.Nodes {
+		cred := &steps.Credentials{NodeName: n, Path: credentials, Content: st.Credentials}
+		if credentials != "" {
+			c.add(Entry{Phase: PhaseFstab, Step: cred})
+		}
 		if st.Type != "mounted" {
 			c.add(Entry{Phase: PhaseFstab, Step: &steps.Fstab{
 				NodeName: n, MountPoint: st.Mount,
-				Line: steps.FstabLine(st.Type, addr, st.Export, st.Mount, st.Options),
+				Line: steps.FstabLine(st.Type, addr, st.Export, st.Mount, options),
 			}})
 		}
-		c.add(Entry{Phase: PhaseMount, Step: &steps.Mount{
+		mount := &steps.Mount{
 			NodeName: n, MountPoint: st.Mount, Type: st.Type,
 			ExpectSource: expectedSource(st, addr), VerifyOnly: st.Type == "mounted",
-		}})
+		}
+		if st.Type == "sshfs" {
+			mount.Login, mount.Server = steps.SSHFSLogin(st.Mount, addr, options), st.Server
+			if credentials != "" {
+				mount.KeyFile, mount.KeySum = credentials, cred.Sum()
+			}
+		}
+		c.add(Entry{Phase: PhaseMount, Step: mount})
 	}
+}
+
+// credentialsFile is where a storage's credentials go on its clients
+// (steps.Credentials), or "" when it has none.
+func credentialsFile(st *hcl.Storage) string {
+	switch {
+	case st.Credentials == "":
+		return ""
+	case st.Type == "sshfs":
+		return steps.CredentialsDir + "/" + st.Name + ".key"
+	}
+	return steps.CredentialsDir + "/" + st.Name + ".cred"
 }
 
 // site: relocate on the primary, replicate to the others, link and purge

@@ -8,9 +8,10 @@ import (
 // decoder turns parsed files into a Config. Each block kind is decoded in
 // its own file; references between kinds are checked once all are known.
 type decoder struct {
-	blocks  map[string][]*hashicl.Block
-	builtin map[*hashicl.Block]bool // recipe blocks embedded from recipes/
-	diags   hashicl.Diagnostics
+	blocks    map[string][]*hashicl.Block
+	builtin   map[*hashicl.Block]bool // recipe blocks embedded from recipes/
+	variables map[string]*Variable    // once decoded: which are sensitive
+	diags     hashicl.Diagnostics
 }
 
 func newDecoder() *decoder {
@@ -50,6 +51,7 @@ func (d *decoder) decode(values map[string]assignedValue) (*Config, hashicl.Diag
 	cfg := &Config{}
 	var complete bool
 	cfg.Variables, complete = d.decodeVariables(values)
+	d.variables = cfg.Variables
 	if !complete {
 		// Every expression using the missing value would fail too.
 		return nil, d.diags
