@@ -1,6 +1,6 @@
 // Package steps holds the Step interface and one file per step kind
 // (relocate, replicate, purge, fstab, mount, export, perms, users,
-// site-root). A step is a
+// site-root, credentials). A step is a
 // piece of desired state on a node: it names the facts it needs, diffs them
 // into a plan.Change (or a NoOp with its reason), and applies that change
 // with idempotent, quoted shell over a transport.Host. A Scripter's change
