@@ -32,7 +32,8 @@ func newApplyCommand(g *globalOptions) *cobra.Command {
 In a terminal apply shows the plan and asks first (a saved plan too).
 Without one (stdin is not a terminal, or --json) it cannot ask: it needs
 --yes or a saved plan, and otherwise refuses with exit 1 before connecting.
-Prompts go to stderr, never to stdout.`,
+A prompt never goes into a piped stdout: the line prompt is on stderr, and
+the interactive review runs only when stdin and stdout are terminals.`,
 		Example: `  shoal apply                 # plan, review, confirm, watch
   shoal apply --yes --json    # CI: no prompt, NDJSON events
   shoal apply community.plan  # exactly a saved plan; refused if the hosts changed since`,
