@@ -70,7 +70,6 @@ var (
 var killPoints = []killPoint{
 	{"relocate starts", eventOn(started, "web1/relocate/")},
 	{"relocate copies", eventOn(moving, "web1/relocate/")},
-	{"replicate starts", eventOn(started, "web2/replicate/")},
 	{"replicate streams", eventOn(moving, "web2/replicate/")},
 	{"replicas link", eventOn(started, "web2/relocate/")},
 }
@@ -389,7 +388,7 @@ func (f *faultCase) converge(before faultState, flags ...string) {
 		entries += strings.Count(now, "\n")
 	}
 	files := strings.Count(before.data, "\n") - len(f.site.DynamicDirs)
-	f.t.Logf("figure: the next apply converged in %.1fs; %d user files' checksums and %d entries of /etc, /root, /opt on %d hosts unchanged",
+	f.t.Logf("figure: the next apply converged in %.1fs; %d user files' checksums and %d manifest lines of /etc, /root, /opt on %d hosts unchanged",
 		took.Seconds(), files, entries, len(before.outside))
 }
 
