@@ -60,10 +60,12 @@ mkdir -p `+root+`/media
 echo 'an upload' > `+root+`/media/upload.txt
 umount /mnt/nas
 mv /root/.ssh/known_hosts /root/.ssh/known_hosts.away`)
-	t.Cleanup(func() {
+	t.Cleanup(func() { // as the lab left it: mounted with the lab's key, which stays
 		onHost(t, "web3", `test -e /root/.ssh/known_hosts.away && mv /root/.ssh/known_hosts.away /root/.ssh/known_hosts
-rm -rf /etc/shoal `+root+`
-mountpoint -q /mnt/nas || sshfs -o allow_other,reconnect,ServerAliveInterval=15,BatchMode=yes,IdentityFile=/root/.ssh/id_ed25519 root@files:/srv/nas /mnt/nas`)
+rm -rf `+root+` /mnt/nas/trust
+! mountpoint -q /mnt/nas || umount /mnt/nas
+rm -rf /etc/shoal
+sshfs -o allow_other,reconnect,ServerAliveInterval=15,BatchMode=yes,IdentityFile=/root/.ssh/id_ed25519 root@files:/srv/nas /mnt/nas`)
 	})
 
 	r := shoal(t, "-C", dir, "plan", "--detailed-exitcode")
