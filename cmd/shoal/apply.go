@@ -89,8 +89,9 @@ func (o *applyOptions) run(cmd *cobra.Command, g *globalOptions, args []string) 
 		}
 	}()
 
-	// With the nodes locked, plan again: a saved plan is carried out only
-	// if the hosts still are what it was made from.
+	// Plan with the nodes locked: what apply carries out is the plan of
+	// hosts no other apply is changing, and a saved plan is carried out
+	// only if the hosts still are what it was made from.
 	p := s.plan(ctx)
 	if saved != nil {
 		if why := staleReason(saved, p); why != "" {
