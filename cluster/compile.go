@@ -171,6 +171,13 @@ func (c *compiler) block(site *hcl.Site, s *steps.Site, k *steps.Kind, b *block.
 		return d, append(diags, k.Check(d)...)
 	}, Shown: func(node string) (*block.Decl, hashicl.Diagnostics) {
 		return c.cfg.EvalShown(site, b, node)
+	}, Select: func(words ...string) []string {
+		return c.selectNodes(site, words)
+	}, Address: func(node string) string {
+		if n := c.cfg.Node(node); n != nil {
+			return n.NodeAddress()
+		}
+		return ""
 	}}
 	if k.IsStep {
 		nodes, ok := c.on(site, k, b)
@@ -227,6 +234,18 @@ func (c *compiler) on(site *hcl.Site, k *steps.Kind, b *block.Decl) ([]string, b
 			return nil, false
 		}
 	}
+	nodes := c.selectNodes(site, words)
+	if len(nodes) == 0 {
+		c.diags = append(c.diags, &hashicl.Diagnostic{Severity: hashicl.DiagError, Summary: "No node to run on",
+			Detail:  fmt.Sprintf("Site %q: %s runs on %s, which names no node.", site.Name, b.Describe(), strings.Join(quoteAll(words), ", ")),
+			Subject: subject})
+		return nil, false
+	}
+	return nodes, true
+}
+
+// selectNodes resolves words as on does, to nodes in config order.
+func (c *compiler) selectNodes(site *hcl.Site, words []string) []string {
 	want := map[string]bool{}
 	for _, w := range words {
 		switch w {
@@ -254,13 +273,7 @@ func (c *compiler) on(site *hcl.Site, k *steps.Kind, b *block.Decl) ([]string, b
 			nodes = append(nodes, n.Name)
 		}
 	}
-	if len(nodes) == 0 {
-		c.diags = append(c.diags, &hashicl.Diagnostic{Severity: hashicl.DiagError, Summary: "No node to run on",
-			Detail:  fmt.Sprintf("Site %q: %s runs on %s, which names no node.", site.Name, b.Describe(), strings.Join(quoteAll(words), ", ")),
-			Subject: subject})
-		return nil, false
-	}
-	return nodes, true
+	return nodes
 }
 
 // onWords reads on's value: a string or a list of strings; nil otherwise.
@@ -288,24 +301,49 @@ func (c *compiler) storage(st *hcl.Storage, site *hcl.Site) {
 		}})
 	}
 	addr := serverAddress(st, c.cfg)
+	credentials := credentialsFile(st)
+	options := steps.MountOptions(st.Type, st.Export, st.Options, credentials)
 	for _, n := range site.Nodes {
+		cred := &steps.Credentials{NodeName: n, Path: credentials, Content: st.Credentials}
+		if credentials != "" {
+			c.add(steps.Entry{Step: cred, After: []steps.Ref{{Kind: "export"}}})
+		}
 		if st.Type != "mounted" {
 			c.add(steps.Entry{
 				Step: &steps.Fstab{
 					NodeName: n, MountPoint: st.Mount,
-					Line: steps.FstabLine(st.Type, addr, st.Export, st.Mount, st.Options),
+					Line: steps.FstabLine(st.Type, addr, st.Export, st.Mount, options),
 				},
 				After: []steps.Ref{{Kind: "export"}},
 			})
 		}
+		mount := &steps.Mount{
+			NodeName: n, MountPoint: st.Mount, Type: st.Type,
+			ExpectSource: expectedSource(st, addr), VerifyOnly: st.Type == "mounted",
+		}
+		if st.Type == "sshfs" {
+			mount.Login, mount.Server = steps.SSHFSLogin(st.Mount, addr, options), st.Server
+			if credentials != "" {
+				mount.KeyFile, mount.KeySum = credentials, cred.Sum()
+			}
+		}
 		c.add(steps.Entry{
-			Step: &steps.Mount{
-				NodeName: n, MountPoint: st.Mount, Type: st.Type,
-				ExpectSource: expectedSource(st, addr), VerifyOnly: st.Type == "mounted",
-			},
-			After: []steps.Ref{{Node: n, Kind: "fstab"}, {Kind: "export"}},
+			Step:  mount,
+			After: []steps.Ref{{Node: n, Kind: "fstab"}, {Node: n, Kind: "credentials"}, {Kind: "export"}},
 		})
 	}
+}
+
+// credentialsFile is where a storage's credentials go on its clients
+// (steps.Credentials), or "" when it has none.
+func credentialsFile(st *hcl.Storage) string {
+	switch {
+	case st.Credentials == "":
+		return ""
+	case st.Type == "sshfs":
+		return steps.CredentialsDir + "/" + st.Name + ".key"
+	}
+	return steps.CredentialsDir + "/" + st.Name + ".cred"
 }
 
 // checks: the primary holds the installed site and the recipe's detect
