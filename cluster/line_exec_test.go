@@ -280,6 +280,36 @@ func (h failureHook) StepDone(c *plan.Change, err error, _ time.Duration) {
 func (failureHook) NodeDone(string, error) {}
 func (failureHook) Summary(plan.Summary)   {}
 
+// TestFileUnderTheRootWaitsForReplicate: a file block's write leaves a
+// temporary file beside the file for a moment; replicate must not read it
+// on the primary (it would copy it to the replicas) nor delete it on a
+// replica, so every node's write of a file in the root waits for it.
+func TestFileUnderTheRootWaitsForReplicate(t *testing.T) {
+	c, diags := compileString(t, site(`
+  file "conf" {
+    path    = "config/local.yaml"
+    content = "node: ${node.name}\n"
+  }
+  file "system" {
+    path    = "/etc/acme.conf"
+    content = "x\n"
+  }
+`), nil)
+	if c == nil {
+		t.Fatalf("compile failed:\n%s", diags)
+	}
+	replicate := entryIndexOf(c, "web2/replicate/var/www/s")
+	for _, n := range []string{"web1", "web2"} {
+		conf := entryIndexOf(c, n+"/file/var/www/s/config/local.yaml")
+		if conf < 0 || replicate < 0 || !containsInt(c.graph.deps[conf], replicate) {
+			t.Errorf("%s: file.conf (%d) must wait for replicate to web2 (%d)", n, conf, replicate)
+		}
+	}
+	if system := entryIndexOf(c, "web1/file/etc/acme.conf"); system < 0 || containsInt(c.graph.deps[system], replicate) {
+		t.Errorf("the primary's file outside the root (%d) waits for replicate", system)
+	}
+}
+
 // TestLineUnderTheRootWaitsForReplicate: replicate reads the primary's
 // tree, so the primary's edit of a file in it waits until every replica
 // has its copy; a replica's edit waits for its own.
