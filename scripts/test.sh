@@ -30,6 +30,6 @@ go tool staticcheck ./...
 echo "== shellcheck (every step's script goldens)"
 # SC2034: a step binds all its values ahead of a constant body; a state
 # may use only some of them.
-find steps/testdata -name '*.sh' -print0 | xargs -0 shellcheck -s sh -S warning -e SC2034
+find steps/testdata cluster/testdata -name '*.sh' -print0 | xargs -0 shellcheck -s sh -S warning -e SC2034
 echo "== go test"
 go test -count=1 -timeout 20m "$@" ./...
