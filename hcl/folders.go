@@ -3,6 +3,7 @@ package hcl
 import (
 	"fmt"
 	"regexp"
+	"strings"
 
 	hashicl "github.com/hashicorp/hcl/v2"
 )
@@ -45,16 +46,14 @@ func (d *decoder) decodeFolders(content *hashicl.BodyContent, ctx *hashicl.EvalC
 				f.Dynamic = append(f.Dynamic, dir)
 			}
 		case "cache_dir":
-			_, ds := b.Body.Content(cacheDirSchema)
-			d.diags = append(d.diags, ds...)
-			if ok {
-				f.Cache = append(f.Cache, CacheDir{Path: p, DeclRange: b.DefRange})
+			keep, kept := d.decodeKeep(b, ctx, owner, p)
+			if ok && kept {
+				f.Cache = append(f.Cache, CacheDir{Path: p, Keep: keep, DeclRange: b.DefRange})
 			}
 		case "local_dir":
-			_, ds := b.Body.Content(cacheDirSchema)
-			d.diags = append(d.diags, ds...)
-			if ok {
-				f.Local = append(f.Local, LocalDir{Path: p, DeclRange: b.DefRange})
+			keep, kept := d.decodeKeep(b, ctx, owner, p)
+			if ok && kept {
+				f.Local = append(f.Local, LocalDir{Path: p, Keep: keep, DeclRange: b.DefRange})
 			}
 		case "writable":
 			c, ds := b.Body.Content(writableSchema)
@@ -74,6 +73,26 @@ func (d *decoder) decodeFolders(content *hashicl.BodyContent, ctx *hashicl.EvalC
 		}
 	}
 	return f
+}
+
+// decodeKeep reads a cache_dir's or local_dir's keep: names of entries
+// directly in the folder, each one plain name.
+func (d *decoder) decodeKeep(b *hashicl.Block, ctx *hashicl.EvalContext, owner, dir string) ([]string, bool) {
+	c, ds := b.Body.Content(cacheDirSchema)
+	d.diags = append(d.diags, ds...)
+	a := attrs{all: c.Attributes, ctx: ctx}
+	var keep []string
+	a.strings("keep", &keep)
+	d.diags = append(d.diags, a.diags...)
+	ok := !ds.HasErrors() && !a.diags.HasErrors()
+	for _, k := range keep {
+		if k == "" || k == "." || k == ".." || strings.Contains(k, "/") || hasOddBytes(k) {
+			d.diags = append(d.diags, errorAt(rangeOf(c.Attributes, "keep", b.DefRange), "Invalid keep name",
+				"%s: %s %q: keep %q must name one entry directly in the folder, like \"index.html\".", owner, b.Type, dir, k))
+			ok = false
+		}
+	}
+	return keep, ok
 }
 
 // folderPath checks a folder block's label and returns it cleaned.

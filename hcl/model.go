@@ -51,20 +51,23 @@ type Storage struct {
 // Site is a `site` block with its recipe flattened in: DynamicDirs and
 // CacheDirs hold the recipe's entries followed by the site's additions.
 type Site struct {
-	Name        string
-	RecipeName  string
-	Root        string
-	Primary     string
-	Nodes       []string
-	Storage     string
-	Owner       string
-	Group       string // "" → the owner's primary group
-	OnConflict  string // "refuse" (default) | "merge"
-	DynamicDirs []DynamicDir
-	CacheDirs   []CacheDir
-	LocalDirs   []LocalDir
-	Writable    []Writable
-	DeclRange   hashicl.Range
+	Name       string
+	RecipeName string
+	Root       string
+	Primary    string
+	Nodes      []string
+	Storage    string
+	Owner      string
+	Group      string // "" → the owner's primary group
+	OnConflict string // "refuse" (default) | "merge"
+	// FollowRootLink accepts a root that is a symlink on a node and works
+	// in the folder it points to; without it such a root is refused.
+	FollowRootLink bool
+	DynamicDirs    []DynamicDir
+	CacheDirs      []CacheDir
+	LocalDirs      []LocalDir
+	Writable       []Writable
+	DeclRange      hashicl.Range
 }
 
 // Recipe is a `recipe` block (built in from recipes/*.hcl, or the user's),
@@ -90,17 +93,22 @@ type DynamicDir struct {
 }
 
 // CacheDir is a folder, relative to the site root, emptied on replicas and
-// never replicated.
+// never replicated, but for its top-level dot-files and the top-level
+// names in Keep: those ship with the code (guard files such as
+// .htaccess), are replicated and never purged.
 type CacheDir struct {
 	Path      string
+	Keep      []string
 	DeclRange hashicl.Range
 }
 
 // LocalDir is a folder, relative to the site root, whose contents belong
-// to each node (logs): the folder is replicated, never what is in it, and
-// it is never purged.
+// to each node (logs): the folder is replicated, never what is in it but
+// its top-level dot-files and Keep names (as for CacheDir), and it is
+// never purged.
 type LocalDir struct {
 	Path      string
+	Keep      []string
 	DeclRange hashicl.Range
 }
 

@@ -72,6 +72,7 @@ var siteSchema = &hashicl.BodySchema{
 		{Name: "owner"},
 		{Name: "group"},
 		{Name: "on_conflict"},
+		{Name: "follow_root_link"},
 	},
 	Blocks: folderBlocks,
 }
@@ -88,7 +89,11 @@ var dynamicDirSchema = &hashicl.BodySchema{
 	Attributes: []hashicl.AttributeSchema{{Name: "shared"}},
 }
 
-var cacheDirSchema = &hashicl.BodySchema{}
+// cacheDirSchema is cache_dir's and local_dir's: keep names top-level
+// entries that ship with the code (dot-files always do).
+var cacheDirSchema = &hashicl.BodySchema{
+	Attributes: []hashicl.AttributeSchema{{Name: "keep"}},
+}
 
 var writableSchema = &hashicl.BodySchema{
 	Attributes: []hashicl.AttributeSchema{{Name: "mode"}},

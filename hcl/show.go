@@ -78,13 +78,13 @@ func writeRecipe(header, name, description string, f folders) []byte {
 		b.WriteString("\n")
 	}
 	for _, c := range f.Cache {
-		fmt.Fprintf(&b, "cache_dir %s {}\n", quoted(c.Path))
+		fmt.Fprintf(&b, "cache_dir %s %s\n", quoted(c.Path), keepBody(c.Keep))
 	}
 	if len(f.Local) > 0 {
 		b.WriteString("\n")
 	}
 	for _, l := range f.Local {
-		fmt.Fprintf(&b, "local_dir %s {}\n", quoted(l.Path))
+		fmt.Fprintf(&b, "local_dir %s %s\n", quoted(l.Path), keepBody(l.Keep))
 	}
 	if len(f.Writable) > 0 {
 		b.WriteString("\n")
@@ -98,6 +98,18 @@ func writeRecipe(header, name, description string, f folders) []byte {
 	}
 	b.WriteString("}\n")
 	return hclwrite.Format(b.Bytes())
+}
+
+// keepBody is a cache_dir's or local_dir's body: "{}" or its keep list.
+func keepBody(keep []string) string {
+	if len(keep) == 0 {
+		return "{}"
+	}
+	vals := make([]cty.Value, len(keep))
+	for i, k := range keep {
+		vals[i] = cty.StringVal(k)
+	}
+	return "{ keep = " + string(hclwrite.TokensForValue(cty.ListVal(vals)).Bytes()) + " }"
 }
 
 // quoted is s as an HCL string literal, escapes and all.

@@ -43,6 +43,7 @@ func (d *decoder) decodeSites(ctx *hashicl.EvalContext, cfg *Config) []*Site {
 		a.string("owner", &s.Owner)
 		a.string("group", &s.Group)
 		a.string("on_conflict", &s.OnConflict)
+		a.bool("follow_root_link", &s.FollowRootLink)
 		d.diags = append(d.diags, a.diags...)
 		own := d.decodeFolders(content, a.ctx, describe("site", name))
 		if a.diags.HasErrors() {
