@@ -5,6 +5,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/shoal-sh/shoal/facts"
 	"github.com/shoal-sh/shoal/hcl"
 	"github.com/shoal-sh/shoal/steps"
 )
@@ -95,15 +96,17 @@ func (c *compiler) storage(st *hcl.Storage, site *hcl.Site) {
 // there, and the owner of writable folders everywhere.
 func (c *compiler) site(site *hcl.Site, st *hcl.Storage) {
 	addr := serverAddress(st, c.nodes)
-	var skip, empty []string
+	var skip []string
+	var empty []facts.EmptyDir
 	for _, d := range site.DynamicDirs {
 		skip = append(skip, d.Path)
 	}
 	for _, cd := range site.CacheDirs {
-		empty = append(empty, cd.Path)
+		empty = append(empty, facts.EmptyDir{Path: cd.Path, Keep: cd.Keep})
 	}
 	for _, l := range site.LocalDirs {
-		empty = append(empty, l.Path) // replicated as a folder, its contents each node's own
+		// replicated as a folder with its shipped dot-files, its other contents each node's own
+		empty = append(empty, facts.EmptyDir{Path: l.Path, Keep: l.Keep})
 	}
 	// Without a group, the owner's group of the same name (www-data:www-data),
 	// the Debian convention for service users.
@@ -115,7 +118,17 @@ func (c *compiler) site(site *hcl.Site, st *hcl.Storage) {
 	if site.Owner != "" {
 		owner = site.Owner + ":" + group
 	}
-	c.add(Entry{Phase: PhaseUsers, Site: site.Name, Step: &steps.SiteRoot{NodeName: site.Primary, Site: site.Name, Root: site.Root}})
+	// each node's root checked first; every change of the site there
+	// waits on it (and a replica's tree on the primary's too)
+	guards := map[string][]string{}
+	for _, n := range site.Nodes {
+		check := &steps.SiteRoot{NodeName: n, Site: site.Name, Root: site.Root, Primary: n == site.Primary, FollowLink: site.FollowRootLink}
+		if n == site.Primary {
+			check.Folders = declaredFolders(site)
+		}
+		guards[n] = []string{check.ID()}
+		c.add(Entry{Phase: PhaseUsers, Site: site.Name, Step: check})
+	}
 	if site.Owner != "" {
 		// the owner's numbers must match wherever files on the storage are
 		// written: every node of the site, and an nfs server (the Aegir caveat)
@@ -137,29 +150,29 @@ func (c *compiler) site(site *hcl.Site, st *hcl.Storage) {
 		} else {
 			replicate = &steps.Replicate{
 				Site: site.Name, Primary: site.Primary, NodeName: n, Root: site.Root, Skip: skip, Empty: empty,
+				FollowRootLink: site.FollowRootLink,
 			}
-			c.add(Entry{Phase: PhaseReplicate, Site: site.Name, Step: replicate})
+			c.add(Entry{Phase: PhaseReplicate, Site: site.Name, Step: replicate,
+				Guards: append([]string{guards[n][0]}, guards[site.Primary]...)})
 		}
 		for _, d := range site.DynamicDirs {
-			shared := d.Shared
-			if shared == "" {
-				shared = d.Path
-			}
 			c.add(Entry{Phase: phase, Site: site.Name, Step: &steps.Relocate{
 				NodeName: n, Site: site.Name, Root: site.Root, Dir: d.Path,
-				Shared:     path.Join(st.Mount, site.Name, shared),
+				Shared:     sharedPath(st, site, d),
 				Mount:      st.Mount,
 				MountCheck: mountCheck(st, addr),
 				// shoal mounts it earlier in the same apply, unless someone else must
-				MountPlanned: st.Type != "mounted",
-				Replica:      n != site.Primary,
-				Merge:        site.OnConflict == "merge",
-			}})
+				MountPlanned:   st.Type != "mounted",
+				Replica:        n != site.Primary,
+				Merge:          site.OnConflict == "merge",
+				FollowRootLink: site.FollowRootLink,
+			}, Guards: guards[n]})
 		}
 		if replicate != nil {
 			for _, cd := range site.CacheDirs {
-				c.add(Entry{Phase: PhasePurge, Site: site.Name, Follows: replicate.ID(), Step: &steps.Purge{
-					NodeName: n, Site: site.Name, Root: site.Root, Dir: cd.Path, Owner: owner,
+				c.add(Entry{Phase: PhasePurge, Site: site.Name, Follows: replicate.ID(), Guards: guards[n], Step: &steps.Purge{
+					NodeName: n, Site: site.Name, Root: site.Root, Dir: cd.Path, Keep: cd.Keep, Owner: owner,
+					Primary: site.Primary, FollowRootLink: site.FollowRootLink,
 				}})
 			}
 		}
@@ -167,29 +180,66 @@ func (c *compiler) site(site *hcl.Site, st *hcl.Storage) {
 			if site.Owner == "" {
 				break
 			}
-			inside, isDynamic := withinDynamic(w.Path, site.DynamicDirs)
+			dyn, inside, isDynamic := withinDynamic(w.Path, site.DynamicDirs)
 			if inside && n != site.Primary {
 				continue // on the storage: the primary sees to it, once
 			}
-			c.add(Entry{Phase: PhasePerms, Site: site.Name, Step: &steps.Perms{
+			perms := &steps.Perms{
 				NodeName: n, Site: site.Name, Root: site.Root, Dir: w.Path,
 				Owner: site.Owner, Group: group, Mode: w.Mode, OnlyTarget: isDynamic, Shallow: inside,
-			}})
+				FollowRootLink: site.FollowRootLink,
+			}
+			if inside && !isDynamic {
+				perms.Via, perms.ViaTarget = dyn.Path, sharedPath(st, site, dyn)
+			}
+			c.add(Entry{Phase: PhasePerms, Site: site.Name, Guards: guards[n], Step: perms})
 		}
 	}
 }
 
-// withinDynamic says whether p lies in (or is) one of the dynamic dirs.
-func withinDynamic(p string, dirs []hcl.DynamicDir) (inside, equal bool) {
-	for _, d := range dirs {
-		if p == d.Path {
-			return true, true
-		}
-		if strings.HasPrefix(p, d.Path+"/") {
-			inside = true
+// sharedPath is where a dynamic folder's data lives: <mount>/<site>/<shared>.
+func sharedPath(st *hcl.Storage, site *hcl.Site, d hcl.DynamicDir) string {
+	shared := d.Shared
+	if shared == "" {
+		shared = d.Path
+	}
+	return path.Join(st.Mount, site.Name, shared)
+}
+
+// declaredFolders lists the site's folders for the primary's root check;
+// a writable folder on the storage is reached through shoal's own link,
+// and its perms step checks the way on the node.
+func declaredFolders(site *hcl.Site) []steps.SiteFolder {
+	var fs []steps.SiteFolder
+	for _, d := range site.DynamicDirs {
+		fs = append(fs, steps.SiteFolder{Kind: "dynamic_dir", Dir: d.Path})
+	}
+	for _, d := range site.CacheDirs {
+		fs = append(fs, steps.SiteFolder{Kind: "cache_dir", Dir: d.Path})
+	}
+	for _, d := range site.LocalDirs {
+		fs = append(fs, steps.SiteFolder{Kind: "local_dir", Dir: d.Path})
+	}
+	for _, d := range site.Writable {
+		if _, inside, isDynamic := withinDynamic(d.Path, site.DynamicDirs); !inside || isDynamic {
+			fs = append(fs, steps.SiteFolder{Kind: "writable", Dir: d.Path})
 		}
 	}
-	return inside, false
+	return fs
+}
+
+// withinDynamic says whether p lies in (or is) one of the dynamic dirs,
+// and which.
+func withinDynamic(p string, dirs []hcl.DynamicDir) (dir hcl.DynamicDir, inside, equal bool) {
+	for _, d := range dirs {
+		if p == d.Path {
+			return d, true, true
+		}
+		if strings.HasPrefix(p, d.Path+"/") {
+			dir, inside = d, true
+		}
+	}
+	return dir, inside, false
 }
 
 // serverAddress is how clients reach the storage server.

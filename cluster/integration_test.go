@@ -130,12 +130,12 @@ func siteEntries(root1, root2, shared string) []cluster.Entry {
 	}
 	replicate := &steps.Replicate{
 		Site: "demo", Primary: "web1", NodeName: "web2", Root: root2, PrimaryRoot: root1,
-		Skip: []string{"media"}, Empty: []string{"cache"},
+		Skip: []string{"media"}, Empty: []facts.EmptyDir{{Path: "cache"}},
 	}
 	return []cluster.Entry{
 		{Phase: cluster.PhaseMount, Step: &steps.Mount{NodeName: "web1", MountPoint: sharedMemory, Type: "mounted", VerifyOnly: true}},
 		{Phase: cluster.PhaseMount, Step: &steps.Mount{NodeName: "web2", MountPoint: sharedMemory, Type: "mounted", VerifyOnly: true}},
-		{Phase: cluster.PhaseUsers, Site: "demo", Step: &steps.SiteRoot{NodeName: "web1", Site: "demo", Root: root1}},
+		{Phase: cluster.PhaseUsers, Site: "demo", Step: &steps.SiteRoot{NodeName: "web1", Site: "demo", Root: root1, Primary: true}},
 		{Phase: cluster.PhasePrimary, Site: "demo", Step: relocate("web1", root1)},
 		{Phase: cluster.PhaseReplicate, Site: "demo", Step: replicate},
 		{Phase: cluster.PhaseReplica, Site: "demo", Step: relocate("web2", root2)},

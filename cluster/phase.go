@@ -28,4 +28,8 @@ type Entry struct {
 	// caches are purged when its tree changed, not on every run, or a live
 	// site would never plan clean).
 	Follows string
+	// Guards name steps that check this one's ground (the site root on
+	// its node, and on the primary for what reads it): while one of them
+	// refuses, this one is left alone.
+	Guards []string
 }

@@ -60,6 +60,7 @@ func (pl *Planner) Plan(ctx context.Context, entries []Entry, configDigest strin
 		changes[i] = c
 	})
 	settleFollowers(entries, changes)
+	settleGuarded(entries, changes)
 	for i, err := range diffErr {
 		if err == nil {
 			continue
@@ -128,6 +129,31 @@ func (pl *Planner) each(n int, f func(i int)) {
 		}()
 	}
 	wg.Wait()
+}
+
+// settleGuarded leaves a change alone (NoOp) when a step guarding it
+// refuses: what it planned was read on ground that is not safe to act on.
+func settleGuarded(entries []Entry, changes []*plan.Change) {
+	byID := map[string]*plan.Change{}
+	for i, e := range entries {
+		if changes[i] != nil {
+			byID[e.Step.ID()] = changes[i]
+		}
+	}
+	for i, e := range entries {
+		c := changes[i]
+		if c == nil || c.Action == plan.NoOp {
+			continue
+		}
+		for _, g := range e.Guards {
+			if guard, ok := byID[g]; ok && guard.Action == plan.Conflict {
+				c.Action = plan.NoOp
+				c.Reason = "left alone: " + g + " is refused"
+				c.Summary, c.Details, c.Total = "", nil, plan.Progress{}
+				break
+			}
+		}
+	}
 }
 
 // settleFollowers turns a follower's change into a NoOp when the change it

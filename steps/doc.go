@@ -8,6 +8,9 @@
 // changes share a session.
 //
 // Steps must be safe to re-run from any intermediate state, never lose user
-// data, and never print sensitive values. They know nothing about HCL or
-// rendering.
+// data, and never print sensitive values. They never act through a symlink
+// the site's users could have planted: every script that works inside a
+// site root first proves, on the node, that neither the root nor a folder
+// on the way is a link (shoal_beneath), and no owner, mode or time is ever
+// set on a link. They know nothing about HCL or rendering.
 package steps

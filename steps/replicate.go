@@ -2,11 +2,12 @@ package steps
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shoal-sh/shoal/facts"
 	"github.com/shoal-sh/shoal/plan"
@@ -18,9 +19,14 @@ const DefaultStallTimeout = 30 * time.Second
 
 // Replicate gives one replica node the primary's tree: everything under
 // Root except the Skip paths (dynamic folders, which live on the storage)
-// and the contents of the Empty folders (caches). All replicas of a site
-// form one batch: the primary's tree is read once and streamed to all of
-// them at once.
+// and the contents of the Empty folders (caches, node-local logs) but
+// what they keep (top-level dot-files and Keep names: guard files). All
+// replicas of a site form one batch: the primary's tree is read once and
+// streamed to all of them at once.
+//
+// A root that is a symlink, on either side, is neither read nor written
+// unless FollowRootLink; a replica's tree is changed only in the physical
+// folder the plan read (a root link changed since the plan is refused).
 type Replicate struct {
 	Site        string
 	Primary     string // node holding the installed copy
@@ -28,7 +34,9 @@ type Replicate struct {
 	Root        string // the tree on the replica
 	PrimaryRoot string // the tree on the primary when not Root (tests: Local hosts share one disk)
 	Skip        []string
-	Empty       []string
+	Empty       []facts.EmptyDir
+	// FollowRootLink works in the folder a root symlink points to.
+	FollowRootLink bool
 	// StallTimeout drops a replica that accepts no data for this long;
 	// DefaultStallTimeout when zero.
 	StallTimeout time.Duration
@@ -45,8 +53,9 @@ const maxListedDeletions = 20
 // Params keys of a replicate change.
 const (
 	paramPrimary  = "primary"
-	paramDeletion = "delete" // JSON list of paths relative to the replica's root, deepest first
-	paramSend     = "send"   // JSON list of the paths to stream; absent: the whole tree
+	paramDeletion = "delete" // paths relative to the replica's root, deepest first (encodePaths)
+	paramSend     = "send"   // the paths to stream (encodePaths); absent: the whole tree
+	paramRealRoot = "real_root"
 )
 
 func (r *Replicate) ID() string   { return changeID(r.NodeName, r.Kind(), r.Root) }
@@ -61,11 +70,11 @@ func (r *Replicate) primaryRoot() string {
 }
 
 func (r *Replicate) digest(root string) facts.TreeDigest {
-	return facts.TreeDigest{Root: root, Skip: r.Skip, Empty: r.Empty}
+	return facts.TreeDigest{Root: root, Skip: r.Skip, Empty: r.Empty, FollowLink: r.FollowRootLink}
 }
 
 func (r *Replicate) manifest(root string) facts.TreeManifest {
-	return facts.TreeManifest{Root: root, Skip: r.Skip, Empty: r.Empty}
+	return facts.TreeManifest{Root: root, Skip: r.Skip, Empty: r.Empty, FollowLink: r.FollowRootLink}
 }
 
 func (r *Replicate) Facts() []NodeFact {
@@ -83,6 +92,10 @@ func (r *Replicate) Diff(ctx context.Context, src facts.Source) (*plan.Change, e
 	if err != nil {
 		return nil, err
 	}
+	if primary.Symlink {
+		c.Action, c.Reason = plan.Conflict, fmt.Sprintf("the root %s on the primary %s is a symlink: not read through", r.primaryRoot(), r.Primary)
+		return c, nil
+	}
 	if !primary.Exists {
 		c.Action, c.Reason = plan.Conflict, fmt.Sprintf("%s has no %s to replicate", r.Primary, r.primaryRoot())
 		return c, nil
@@ -90,6 +103,10 @@ func (r *Replicate) Diff(ctx context.Context, src facts.Source) (*plan.Change, e
 	replica, err := facts.ReadTreeDigest(ctx, src, r.NodeName, r.digest(r.Root))
 	if err != nil {
 		return nil, err
+	}
+	if replica.Symlink {
+		c.Action, c.Reason = plan.Conflict, fmt.Sprintf("the root %s on %s is a symlink: not written through", r.Root, r.NodeName)
+		return c, nil
 	}
 	if replica.Exists && replica.Digest == primary.Digest {
 		c.Action, c.Reason = plan.NoOp, fmt.Sprintf("tree equals %s's (%s files)", r.Primary, groupThousands(primary.Files))
@@ -104,7 +121,7 @@ func (r *Replicate) Diff(ctx context.Context, src facts.Source) (*plan.Change, e
 		return nil, err
 	}
 	delta := compareTrees(from.Entries, to.Entries)
-	deletions, err := json.Marshal(delta.Deletions)
+	deletions, err := encodePaths(delta.Deletions)
 	if err != nil {
 		return nil, err
 	}
@@ -114,22 +131,40 @@ func (r *Replicate) Diff(ctx context.Context, src facts.Source) (*plan.Change, e
 	}
 	c.Summary = delta.summary()
 	c.Details = deletionDetails(delta.Deletions)
-	c.Params = map[string]string{paramPrimary: r.Primary, paramDeletion: string(deletions)}
+	c.Params = map[string]string{paramPrimary: r.Primary, paramDeletion: deletions}
+	if replica.Exists {
+		c.Params[paramRealRoot] = replica.Real
+	}
 	c.Total = plan.Progress{Bytes: tarSize(from.Entries), Files: primary.Files}
 	// A replica that holds most of the tree gets only what differs.
 	if replica.Exists && len(delta.Send) <= len(from.Entries)/2 {
-		send := make([]string, len(delta.Send))
-		for i, e := range delta.Send {
-			send[i] = e.Path
-		}
-		list, err := json.Marshal(send)
+		list, err := encodePaths(withFolders(delta.Send))
 		if err != nil {
 			return nil, err
 		}
-		c.Params[paramSend] = string(list)
+		c.Params[paramSend] = list
 		c.Total = plan.Progress{Bytes: tarSize(delta.Send), Files: delta.Copy.Files}
 	}
 	return c, nil
+}
+
+// withFolders lists the paths of entries with every folder they lie in:
+// tar then makes each folder before what goes in it, replacing a symlink
+// planted in its place on the replica instead of extracting through it.
+func withFolders(entries []facts.Entry) []string {
+	seen := map[string]bool{}
+	var paths []string
+	for _, e := range entries {
+		for dir := path.Dir(e.Path); dir != "." && !seen[dir]; dir = path.Dir(dir) {
+			seen[dir] = true
+			paths = append(paths, dir)
+		}
+		if !seen[e.Path] {
+			seen[e.Path] = true
+			paths = append(paths, e.Path)
+		}
+	}
+	return paths
 }
 
 // deletionDetails lists the deletions a plan shows, sorted and capped.
@@ -146,9 +181,10 @@ func deletionDetails(deletions []string) []string {
 	return d
 }
 
-// printablePath quotes a path that holds control characters.
+// printablePath quotes a path that holds control characters or bytes
+// that are not UTF-8.
 func printablePath(p string) string {
-	if strings.IndexFunc(p, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0 {
+	if !utf8.ValidString(p) || strings.IndexFunc(p, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0 {
 		return fmt.Sprintf("%q", p)
 	}
 	return p

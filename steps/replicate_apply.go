@@ -2,7 +2,6 @@ package steps
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"path"
@@ -115,9 +114,9 @@ func (r *Replicate) stream(ctx context.Context, primary transport.Host, hosts ma
 	primaryDone := make(chan struct{})
 	go func() {
 		defer close(primaryDone)
-		cmd := transport.Command{Script: createScript(r.primaryRoot(), r.Skip, r.Empty), Stdout: out}
+		cmd := transport.Command{Script: createScript(r.primaryRoot(), r.FollowRootLink, r.Skip, r.Empty), Stdout: out}
 		if send != nil {
-			cmd.Script, cmd.Stdin = createListScript(r.primaryRoot()), strings.NewReader(nulList(send))
+			cmd.Script, cmd.Stdin = createListScript(r.primaryRoot(), r.FollowRootLink), strings.NewReader(nulList(send))
 		}
 		err := primary.Run(pctx, cmd)
 		if err != nil {
@@ -126,7 +125,7 @@ func (r *Replicate) stream(ctx context.Context, primary transport.Host, hosts ma
 		out.finish(err)
 	}()
 	errs := runFeeds(ctx, feeds, func(fctx context.Context, i int) error {
-		return hosts[cs[i].Node].Run(fctx, transport.Command{Script: extractScript(cs[i].Target), Stdin: feeds[i]})
+		return hosts[cs[i].Node].Run(fctx, transport.Command{Script: r.extractScript(cs[i]), Stdin: feeds[i]})
 	})
 	// every replica has returned: nobody is left to read the primary
 	cancel()
@@ -143,15 +142,16 @@ func (r *Replicate) stallTimeout() time.Duration {
 
 // prepare deletes on the replica what the plan listed as no longer on
 // the primary, deepest first, refusing anything that is not a plain path
-// inside the root, lies under a Skip path or an Empty folder, or is
-// reached through a symlink.
+// inside the root, lies under a Skip path or in an Empty folder (but what
+// it keeps), or is reached through a symlink.
 func (r *Replicate) prepare(ctx context.Context, h transport.Host, c *plan.Change, rep Reporter) error {
 	if h == nil {
 		return fmt.Errorf("replicating to %s: no connection", c.Node)
 	}
 	var deletions []string
 	if s := c.Params[paramDeletion]; s != "" {
-		if err := json.Unmarshal([]byte(s), &deletions); err != nil {
+		var err error
+		if deletions, err = decodePaths(s); err != nil {
 			return fmt.Errorf("replicating to %s: reading the planned deletions: %w", c.Node, err)
 		}
 	}
@@ -163,7 +163,7 @@ func (r *Replicate) prepare(ctx context.Context, h transport.Host, c *plan.Chang
 		list.WriteString(p)
 		list.WriteByte(0)
 	}
-	if err := h.Run(ctx, transport.Command{Script: deleteScript(c.Target), Stdin: strings.NewReader(list.String())}); err != nil {
+	if err := h.Run(ctx, transport.Command{Script: r.deleteScript(c), Stdin: strings.NewReader(list.String())}); err != nil {
 		return fmt.Errorf("replicating to %s: deleting what %s no longer has: %w", c.Node, r.Primary, err)
 	}
 	if len(deletions) > 0 {
@@ -173,7 +173,7 @@ func (r *Replicate) prepare(ctx context.Context, h transport.Host, c *plan.Chang
 }
 
 // deletable reports whether p is a clean relative path outside every
-// Skip path and every Empty folder.
+// Skip path and every Empty folder, or kept in one (a guard file).
 func (r *Replicate) deletable(p string) bool {
 	if p == "" || path.IsAbs(p) || path.Clean(p) != p || p == "." || p == ".." || strings.HasPrefix(p, "../") {
 		return false
@@ -184,12 +184,19 @@ func (r *Replicate) deletable(p string) bool {
 		}
 	}
 	for _, e := range r.Empty {
-		dir := path.Clean(strings.TrimPrefix(e, "/"))
-		if p != dir && within(p, dir) {
+		dir := path.Clean(strings.TrimPrefix(e.Path, "/"))
+		if p != dir && within(p, dir) && !kept(strings.TrimPrefix(p, dir+"/"), e.Keep) {
 			return false
 		}
 	}
 	return true
+}
+
+// kept reports whether rel, relative to an Empty folder, is or lies in
+// one of its top-level dot-files or Keep names.
+func kept(rel string, keep []string) bool {
+	top, _, _ := strings.Cut(rel, "/")
+	return strings.HasPrefix(top, ".") || slices.Contains(keep, top)
 }
 
 // within reports whether p is dir or inside it.
@@ -201,22 +208,33 @@ func within(p, dir string) bool {
 // entries facts.TreeDigest hashes, symlinks as symlinks, numeric owners.
 // Files that change or vanish while being read only warn: the next plan
 // sees them.
-func createScript(root string, skip, empty []string) string {
-	return fmt.Sprintf(`cd -- %s || exit 1
+func createScript(root string, follow bool, skip []string, empty []facts.EmptyDir) string {
+	return fmt.Sprintf(`%s
 %s -print0 | tar -c -f - --null --no-recursion -T - --numeric-owner --format=gnu --ignore-failed-read
 s=$?
 [ "$s" -eq 1 ] && s=0
-exit "$s"`, shell.Quote(root), facts.FindTree(skip, empty))
+exit "$s"`, enterTree(root, follow), facts.FindTree(skip, empty))
 }
 
 // createListScript streams only the paths listed, NUL-separated, on stdin
 // (what the replicas lack), as createScript streams the whole tree.
-func createListScript(root string) string {
-	return fmt.Sprintf(`cd -- %s || exit 1
+func createListScript(root string, follow bool) string {
+	return fmt.Sprintf(`%s
 tar -c -f - --null --no-recursion -T - --numeric-owner --format=gnu --ignore-failed-read
 s=$?
 [ "$s" -eq 1 ] && s=0
-exit "$s"`, shell.Quote(root))
+exit "$s"`, enterTree(root, follow))
+}
+
+// enterTree is the shell that cds into a site root, refusing one that is
+// a symlink unless follow.
+func enterTree(root string, follow bool) string {
+	q := shell.Quote(root)
+	check := ""
+	if !follow {
+		check = fmt.Sprintf("if [ -L %s ]; then echo \"site root %s is a symlink: refusing to work through it\" >&2; exit 1; fi\n", q, shell.Quote(root))
+	}
+	return check + "cd -P -- " + q + " || exit 1"
 }
 
 // sendList is what one stream must carry for every replica of a batch:
@@ -229,8 +247,8 @@ func sendList(cs []*plan.Change) ([]string, error) {
 		if !ok {
 			return nil, nil
 		}
-		var paths []string
-		if err := json.Unmarshal([]byte(s), &paths); err != nil {
+		paths, err := decodePaths(s)
+		if err != nil {
 			return nil, fmt.Errorf("replicating to %s: reading the planned paths: %w", c.Node, err)
 		}
 		for _, p := range paths {
@@ -250,30 +268,50 @@ func nulList(paths []string) string {
 	return b.String()
 }
 
-// extractScript unpacks a tar stream from stdin into root, keeping modes,
-// numeric owners and mtimes.
-func extractScript(root string) string {
-	return fmt.Sprintf(`set -e
-mkdir -p -- %s
-tar -x -f - -C %s --numeric-owner --same-owner --same-permissions`, shell.Quote(root), shell.Quote(root))
+// replicaRoot is the shell that makes the replica's root if it is
+// missing and enters its physical folder, refusing a root that is a
+// symlink (unless FollowRootLink) and one that no longer leads where the
+// plan read the tree.
+func (r *Replicate) replicaRoot(c *plan.Change) string {
+	q := shell.Quote(c.Target)
+	script := "set -e\n"
+	if !r.FollowRootLink {
+		script += fmt.Sprintf("if [ -L %s ]; then echo %s >&2; exit 1; fi\n",
+			q, shell.Quote("site root "+c.Target+" on "+c.Node+" is a symlink: refusing to work through it"))
+	}
+	script += fmt.Sprintf("mkdir -p -- %s\ncd -P -- %s\n", q, q)
+	if real := c.Params[paramRealRoot]; real != "" {
+		script += fmt.Sprintf("[ \"$PWD\" = %s ] || { echo %s\"$PWD\"%s >&2; exit 1; }\n",
+			shell.Quote(real), shell.Quote("site root "+c.Target+" now leads to "), shell.Quote(", not to "+real+" as planned: plan again"))
+	}
+	return script
+}
+
+// extractScript unpacks a tar stream from stdin into the replica's root,
+// keeping modes, numeric owners and mtimes.
+func (r *Replicate) extractScript(c *plan.Change) string {
+	return r.replicaRoot(c) + "tar -x -f - --numeric-owner --same-owner --same-permissions"
 }
 
 // deleteScript removes the NUL-separated relative paths on stdin under
-// root: files and symlinks with rm, folders with rmdir (so a folder that
-// gained files since the plan is never emptied), never through a symlink.
-func deleteScript(root string) string {
-	return fmt.Sprintf(`set -e
-mkdir -p -- %s
-cd -P -- %s
-xargs -0 -r sh -c '
+// the replica's root: files and symlinks with rm, folders with rmdir (so
+// a folder that gained files since the plan is never emptied), never
+// through a symlink (each path's folder must be where it is in the
+// physical tree).
+func (r *Replicate) deleteScript(c *plan.Change) string {
+	return r.replicaRoot(c) + `xargs -0 -r sh -c '
+top=$PWD
 for p do
-  d=$(dirname -- "$p")
+  case $p in */*) d=${p%/*} ;; *) d=. ;; esac
   [ -d "$d" ] || continue
-  if [ "$(cd -- "$d" && pwd -P)" != "$(cd -- "$d" && pwd -L)" ]; then
+  cd -P -- "$d" || exit 3
+  if [ "$d" = . ]; then want=$top; else want=$top/$d; fi
+  if [ "$PWD" != "$want" ]; then
     echo "refusing to delete $p: reached through a symlink" >&2; exit 3
   fi
+  cd -- "$top"
   if [ -d "$p" ] && [ ! -L "$p" ]; then rmdir -- "$p"
   elif [ -e "$p" ] || [ -L "$p" ]; then rm -f -- "$p"
   fi
-done' shoal-delete`, shell.Quote(root), shell.Quote(root))
+done' shoal-delete`
 }
