@@ -65,10 +65,16 @@ func stageOn(t *testing.T, host, root, build string) {
 		"\nchown -hR www-data:www-data "+shell.Quote(root))
 }
 
-// mountEverywhere mounts the nas on every web node through shoal, so the
-// tests' outside state is taken after the fstab step's edits.
+// mountedEverywhere is set once mountEverywhere has succeeded.
+var mountedEverywhere bool
+
+// mountEverywhere mounts the nas on every web node through shoal (once per
+// run), so the tests' outside state is taken after the fstab step's edits.
 func mountEverywhere(t *testing.T) {
 	t.Helper()
+	if mountedEverywhere {
+		return
+	}
 	for _, h := range webHosts {
 		onHost(t, h, "mkdir -p /var/www/mounter-all")
 	}
@@ -83,6 +89,7 @@ site "mounter-all" {
 	if r.code != 0 {
 		t.Fatalf("mounting the nas everywhere: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
+	mountedEverywhere = true
 }
 
 // applyConverges applies and then plans: both must succeed, the plan
@@ -116,7 +123,8 @@ site "leak" {
   owner   = "www-data"
 }`)
 	onHost(t, "files", "rm -rf /srv/nas/leak")
-	onHost(t, "web2", "rm -rf "+root)
+	// web2 holds an upload folder of its own with a link planted in it
+	stageOn(t, "web2", root, "mkdir media\nln -s /etc/passwd media/passwd")
 	stageOn(t, "web1", root, `mkdir -p media/sub
 echo '<?php' > index.php
 echo upload > media/a.txt
@@ -130,7 +138,7 @@ ln -s a.txt media/alias`)
 
 	r := shoal(t, "-C", cfg, "apply", "--yes")
 	expectRefusal(t, r, 3, "web1", "media/evil -> /etc/hostname", "media/shadow -> ../../../../etc/shadow",
-		"media/sub/rootdir -> /root", "3 symlinks")
+		"media/sub/rootdir -> /root", "3 symlinks", "web2", "media/passwd -> /etc/passwd")
 	if strings.Contains(r.stdout, "media/alias") {
 		t.Errorf("a link that stays in its folder was reported:\n%s", r.stdout)
 	}
@@ -142,6 +150,7 @@ ln -s a.txt media/alias`)
 	// The operator removes the links; the move then goes through, the
 	// link that stays moving as a link.
 	onHost(t, "web1", "cd "+root+"/media && rm evil shadow sub/rootdir")
+	onHost(t, "web2", "rm "+root+"/media/passwd")
 	applyConverges(t, cfg)
 	expectOutsideUnchanged(t, before, root, site)
 	for _, h := range []string{"web1", "web2"} {

@@ -60,13 +60,13 @@ func (s *Relocate) linksOut(f relocateFacts) (relocateDecision, bool) {
 	if f.local.LinksOut == 0 {
 		return relocateDecision{}, false
 	}
-	noun := "symlinks"
+	noun, they, them := "symlinks", "they", "them"
 	if f.local.LinksOut == 1 {
-		noun = "symlink"
+		noun, they, them = "symlink", "it", "it"
 	}
-	d := s.conflict("%s holds %d %s whose target is absolute or has a \"..\" component: they may lead out of it, "+
-		"and sshfs cannot read them back, so shoal moves no such link; remove them, or replace each with a copy of what it points to",
-		s.Dir, f.local.LinksOut, noun)
+	d := s.conflict("%s holds %d %s whose target is absolute or has a \"..\" component: %s may lead out of it, "+
+		"and sshfs cannot read %s back, so shoal moves no such link; remove %s, or replace each with a copy of what it points to",
+		s.Dir, f.local.LinksOut, noun, they, them, them)
 	for _, l := range f.local.OutLinks {
 		d.details = append(d.details, printablePath(path.Join(s.Dir, l.Path))+" -> "+printablePath(l.Target))
 	}
