@@ -119,14 +119,14 @@ func (c *compiler) site(site *hcl.Site, st *hcl.Storage) {
 		owner = site.Owner + ":" + group
 	}
 	// each node's root checked first; every change of the site there
-	// waits on it (and a replica's tree on the primary's too)
-	guards := map[string][]string{}
+	// is guarded by it (and a replica's tree by the primary's too)
+	rootCheck := map[string]string{}
 	for _, n := range site.Nodes {
 		check := &steps.SiteRoot{NodeName: n, Site: site.Name, Root: site.Root, Primary: n == site.Primary, FollowLink: site.FollowRootLink}
 		if n == site.Primary {
 			check.Folders = declaredFolders(site)
 		}
-		guards[n] = []string{check.ID()}
+		rootCheck[n] = check.ID()
 		c.add(Entry{Phase: PhaseUsers, Site: site.Name, Step: check})
 	}
 	if site.Owner != "" {
@@ -153,7 +153,7 @@ func (c *compiler) site(site *hcl.Site, st *hcl.Storage) {
 				FollowRootLink: site.FollowRootLink,
 			}
 			c.add(Entry{Phase: PhaseReplicate, Site: site.Name, Step: replicate,
-				Guards: append([]string{guards[n][0]}, guards[site.Primary]...)})
+				Guards: []string{rootCheck[n], rootCheck[site.Primary]}})
 		}
 		for _, d := range site.DynamicDirs {
 			c.add(Entry{Phase: phase, Site: site.Name, Step: &steps.Relocate{
@@ -166,11 +166,11 @@ func (c *compiler) site(site *hcl.Site, st *hcl.Storage) {
 				Replica:        n != site.Primary,
 				Merge:          site.OnConflict == "merge",
 				FollowRootLink: site.FollowRootLink,
-			}, Guards: guards[n]})
+			}, Guards: []string{rootCheck[n]}})
 		}
 		if replicate != nil {
 			for _, cd := range site.CacheDirs {
-				c.add(Entry{Phase: PhasePurge, Site: site.Name, Follows: replicate.ID(), Guards: guards[n], Step: &steps.Purge{
+				c.add(Entry{Phase: PhasePurge, Site: site.Name, Follows: replicate.ID(), Guards: []string{rootCheck[n]}, Step: &steps.Purge{
 					NodeName: n, Site: site.Name, Root: site.Root, Dir: cd.Path, Keep: cd.Keep, Owner: owner,
 					Primary: site.Primary, FollowRootLink: site.FollowRootLink,
 				}})
@@ -192,7 +192,7 @@ func (c *compiler) site(site *hcl.Site, st *hcl.Storage) {
 			if inside && !isDynamic {
 				perms.Via, perms.ViaTarget = dyn.Path, sharedPath(st, site, dyn)
 			}
-			c.add(Entry{Phase: PhasePerms, Site: site.Name, Guards: guards[n], Step: perms})
+			c.add(Entry{Phase: PhasePerms, Site: site.Name, Guards: []string{rootCheck[n]}, Step: perms})
 		}
 	}
 }

@@ -65,6 +65,13 @@ func TestCompileDolphinFixture(t *testing.T) {
 			t.Errorf("step ID %s compiled twice", e.Step.ID())
 		}
 		ids[e.Step.ID()] = true
+		switch e.Step.(type) {
+		case *steps.Relocate, *steps.Replicate, *steps.Purge, *steps.Perms:
+			// every change that works in the tree waits for its node's root check
+			if root := e.Step.Node() + "/site-root/var/www/dolphin"; !slices.Contains(e.Guards, root) {
+				t.Errorf("%s is not guarded by %s: %q", e.Step.ID(), root, e.Guards)
+			}
+		}
 		if p, ok := e.Step.(*steps.Purge); ok && e.Follows != "web2/replicate/var/www/dolphin" && p.NodeName == "web2" {
 			t.Errorf("purge on web2 must follow web2's replicate, follows %q", e.Follows)
 		}
