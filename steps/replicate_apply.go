@@ -232,7 +232,7 @@ func enterTree(root string, follow bool) string {
 	q := shell.Quote(root)
 	check := ""
 	if !follow {
-		check = fmt.Sprintf("if [ -L %s ]; then echo \"site root %s is a symlink: refusing to work through it\" >&2; exit 1; fi\n", q, shell.Quote(root))
+		check = fmt.Sprintf("if [ -L %s ]; then echo %s >&2; exit 1; fi\n", q, shell.Quote("site root "+root+" is a symlink: refusing to work through it"))
 	}
 	return check + "cd -P -- " + q + " || exit 1"
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -360,5 +361,23 @@ func TestWithFoldersListsEveryFolderOnTheWay(t *testing.T) {
 	got := withFolders([]facts.Entry{{Path: "a/b/c.php"}, {Path: "a/b"}, {Path: "a/d.php"}, {Path: "top.php"}})
 	if d := cmp.Diff([]string{"a/b", "a", "a/b/c.php", "a/d.php", "top.php"}, got); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
+	}
+}
+
+// The primary's root that is a symlink is not read, and its name, quoted,
+// runs nothing.
+func TestReplicateRefusesAPrimaryRootLink(t *testing.T) {
+	dir := t.TempDir()
+	root := filepath.Join(dir, "it's $(touch pwned)")
+	failOn(t, os.MkdirAll(filepath.Join(dir, "real"), 0o755))
+	failOn(t, os.Symlink(filepath.Join(dir, "real"), root))
+	cmd := exec.Command("sh", "-c", createScript(root, false, nil, nil))
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "site root "+root+" is a symlink") {
+		t.Errorf("createScript on a root link: %v %s", err, out)
+	}
+	if exists(filepath.Join(dir, "pwned")) {
+		t.Error("the root's name was run")
 	}
 }
