@@ -190,14 +190,16 @@ func TestCacheContentsBatchesAndKeeps(t *testing.T) {
 // nearest existing folder.
 func TestFreeSpaceBatches(t *testing.T) {
 	dir := t.TempDir()
-	fs := []Fact{FreeSpace{Path: dir}, FreeSpace{Path: filepath.Join(dir, "not yet", "made")}, FreeSpace{Path: "/proc"}}
+	must(t, os.Symlink(dir, filepath.Join(dir, "moved")))
+	fs := []Fact{FreeSpace{Path: dir, For: dir}, FreeSpace{Path: filepath.Join(dir, "not yet", "made"), For: dir},
+		FreeSpace{Path: "/proc", For: dir}, FreeSpace{Path: dir, For: filepath.Join(dir, "moved")}, FreeSpace{Path: dir, For: filepath.Join(dir, "gone")}}
 	var singles []Fact
 	for _, f := range fs {
 		singles = append(singles, single{f})
 	}
 	// the disk's free space moves while the test runs: compare within 16 MiB
 	want, got := gatherLocally(t, Script(singles)), gatherLocally(t, Script(fs))
-	for _, f := range fs {
+	for _, f := range fs[:3] {
 		var a, b int64
 		_, err1 := fmt.Sscanf(want[f.Key()].Output, "%d", &a)
 		_, err2 := fmt.Sscanf(got[f.Key()].Output, "%d", &b)
@@ -205,16 +207,25 @@ func TestFreeSpaceBatches(t *testing.T) {
 			t.Errorf("%s: single %q, batched %q", f.Key(), want[f.Key()].Output, got[f.Key()].Output)
 		}
 	}
+	// a folder already moved (a link) or gone is not measured
+	for _, f := range fs[3:] {
+		if want[f.Key()].Output != "-\n" || got[f.Key()].Output != "-\n" {
+			t.Errorf("%s: single %q, batched %q, want -", f.Key(), want[f.Key()].Output, got[f.Key()].Output)
+		}
+	}
 	var st syscall.Statfs_t
 	must(t, syscall.Statfs(dir, &st))
 	set := NewSet(map[string]transport.Host{"n": &transport.Local{NodeName: "n"}})
-	free, err := ReadFreeSpace(context.Background(), set, "n", FreeSpace{Path: filepath.Join(dir, "not yet", "made")})
+	free, err := ReadFreeSpace(context.Background(), set, "n", FreeSpace{Path: filepath.Join(dir, "not yet", "made"), For: dir})
 	must(t, err)
 	if exact := int64(st.Bavail) * st.Bsize; free < exact-1<<24 || free > exact+1<<24 {
 		t.Errorf("free space %d, statfs says %d", free, exact)
 	}
-	if got[FreeSpace{Path: "/proc"}.Key()].Output != "0\n" {
-		t.Errorf("/proc: %q, want no space", got[FreeSpace{Path: "/proc"}.Key()].Output)
+	if got[FreeSpace{Path: "/proc", For: dir}.Key()].Output != "0\n" {
+		t.Errorf("/proc: %q, want no space", got[FreeSpace{Path: "/proc", For: dir}.Key()].Output)
+	}
+	if free, err := ReadFreeSpace(context.Background(), set, "n", fs[3].(FreeSpace)); err != nil || free != -1 {
+		t.Errorf("a moved folder: %d %v, want -1 (not measured)", free, err)
 	}
 }
 

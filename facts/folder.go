@@ -43,8 +43,10 @@ func (Folder) BatchCommand(fs []Fact) string {
 	return folderScript(folders, true)
 }
 
-// folderWalk is sh that sets $out to Folder.Command's output for $r/$d.
-const folderWalk = `p=$r rest=$d out=
+// folderWalk defines shoal_folder ROOT DIR, which sets $out to
+// Folder.Command's output for ROOT/DIR.
+const folderWalk = `shoal_folder() {
+r=$1 p=$1 rest=$2 out=
 while [ -n "$rest" ]; do
 	c=${rest%%/*}
 	case $rest in */*) rest=${rest#*/} ;; *) rest= ;; esac
@@ -62,12 +64,14 @@ if [ -z "$out" ]; then
 	else out=absent
 	fi
 fi
+}
 `
 
 func folderScript(fs []Folder, markers bool) string {
 	var b strings.Builder
+	b.WriteString(folderWalk)
 	for _, f := range fs {
-		fmt.Fprintf(&b, "r=%s d=%s\n%s", shell.Quote(f.Root), shell.Quote(f.Dir), folderWalk)
+		fmt.Fprintf(&b, "shoal_folder %s %s\n", shell.Quote(f.Root), shell.Quote(f.Dir))
 		if markers {
 			fmt.Fprintf(&b, "printf '\\n%s begin %%s\\n%%s\\n\\n%s end 0\\n' %s \"$out\"\n", marker, marker, shell.Quote(f.Key()))
 		} else {

@@ -10,14 +10,18 @@ import (
 
 // FreeSpace is the space left, for an ordinary user (df's Avail), on the
 // filesystem holding Path, or its nearest existing ancestor when Path
-// does not exist yet.
+// does not exist yet. It is measured only while For, the folder whose
+// move needs the room, is a real folder: once moved (a symlink) there is
+// nothing to measure, and a plan that changes nothing asks the storage
+// nothing.
 type FreeSpace struct {
 	Path string
+	For  string
 }
 
-func (f FreeSpace) Key() string { return "free:" + f.Path }
+func (f FreeSpace) Key() string { return "free:" + f.Path + " for " + f.For }
 
-// Command prints "<available bytes>".
+// Command prints "<available bytes>", or "-" when For is not a folder.
 func (f FreeSpace) Command() string {
 	return spaceCommand([]FreeSpace{f}, `function section(key, out) { printf "%s", out }
 `)
@@ -25,7 +29,7 @@ func (f FreeSpace) Command() string {
 
 // BatchKind: absolute paths without newlines share one stat.
 func (f FreeSpace) BatchKind() string {
-	if !strings.HasPrefix(f.Path, "/") || strings.Contains(f.Path, "\n") {
+	if !strings.HasPrefix(f.Path, "/") || strings.Contains(f.Key(), "\n") {
 		return ""
 	}
 	return "free"
@@ -39,26 +43,42 @@ func (FreeSpace) BatchCommand(fs []Fact) string {
 	return spaceCommand(ss, awkSections)
 }
 
-// spaceCommand finds each path's nearest existing folder with shell
-// builtins, then asks stat for all of them at once.
+// spaceCommand finds, with shell builtins, each path whose For is a real
+// folder and its nearest existing folder, then asks stat for all of them
+// at once (no stat at all when none is needed); awk prints every fact's
+// section in order, "-" for those not measured (all of them if stat
+// answered for fewer paths than asked: a number must never shift).
 func spaceCommand(fs []FreeSpace, section string) string {
 	var b strings.Builder
 	keys := make([]string, len(fs))
-	b.WriteString("set --\n")
+	b.WriteString("set --\nwanted=\n")
 	for i, f := range fs {
 		keys[i] = f.Key()
-		fmt.Fprintf(&b, "p=%s\nwhile [ ! -d \"$p\" ] && [ -n \"$p\" ]; do p=${p%%/*}; done\nset -- \"$@\" \"${p:-/}\"\n", shell.Quote(f.Path))
+		fmt.Fprintf(&b, "if [ -d %s ] && [ ! -L %s ]; then\n\tp=%s\n\twhile [ ! -d \"$p\" ] && [ -n \"$p\" ]; do p=${p%%/*}; done\n\tset -- \"$@\" \"${p:-/}\"\n\twanted=${wanted}y\nelse wanted=${wanted}n; fi\n",
+			shell.Quote(f.For), shell.Quote(f.For), shell.Quote(f.Path))
 	}
-	b.WriteString(`stat -f -c '%a %S' -- "$@" | SHOAL_KEYS=` + lines(keys) + ` awk '` + section +
-		`BEGIN { n = split(ENVIRON["SHOAL_KEYS"], keys, "\n") } { section(keys[NR], sprintf("%.0f\n", $1 * $2)) }'`)
+	b.WriteString(`{ if [ $# -gt 0 ]; then stat -f -c '%a %S' -- "$@"; fi; } | SHOAL_KEYS=` + lines(keys) + ` SHOAL_WANTED="$wanted" awk '` + section +
+		`{ free[NR] = sprintf("%.0f\n", $1 * $2) }
+END {
+	n = split(ENVIRON["SHOAL_KEYS"], keys, "\n")
+	asked = gsub(/y/, "y", ENVIRON["SHOAL_WANTED"])
+	for (i = 1; i <= n; i++) {
+		if (substr(ENVIRON["SHOAL_WANTED"], i, 1) == "y" && NR == asked) section(keys[i], free[++j])
+		else section(keys[i], "-\n")
+	}
+}'`)
 	return b.String()
 }
 
-// ReadFreeSpace returns the bytes available on the filesystem of f.Path on node.
+// ReadFreeSpace returns the bytes available on the filesystem of f.Path
+// on node, or -1 when it was not measured (f.For is not a folder).
 func ReadFreeSpace(ctx context.Context, src Source, node string, f FreeSpace) (int64, error) {
 	sec, err := src.Get(ctx, node, f)
 	if err != nil {
 		return 0, err
+	}
+	if sec.Status == 0 && strings.TrimSpace(sec.Output) == "-" {
+		return -1, nil
 	}
 	var free int64
 	if _, err := fmt.Sscanf(sec.Output, "%d", &free); sec.Status != 0 || err != nil {

@@ -77,9 +77,12 @@ func (s *Relocate) Facts() []NodeFact {
 	return fs
 }
 
-// freeSpace is the room left where S goes. A replica, which has nothing
-// to move as a rule, asks for it only when it has.
-func (s *Relocate) freeSpace() facts.FreeSpace { return facts.FreeSpace{Path: path.Dir(s.Shared)} }
+// freeSpace is the room left where S goes, measured while L is a folder.
+// A replica, which has nothing to move as a rule, asks for it only when
+// it has.
+func (s *Relocate) freeSpace() facts.FreeSpace {
+	return facts.FreeSpace{Path: path.Dir(s.Shared), For: s.local()}
+}
 
 // paths are L, S, L.shoal-old, S.shoal-partial, S's parent and the mount
 // point, in the order relocateFacts reads them. Only L, on the node's own

@@ -127,7 +127,7 @@ func TestRelocateDiff(t *testing.T) {
 				"path-shallow:" + S + ".shoal-partial": section(w.partial),
 				"path-shallow:" + SP:                   section(w.parent),
 				"path-shallow:/mnt/nas":                section(dirOut(1, 0, 0, 9)),
-				"free:" + SP:                           section(w.free),
+				"free:" + SP + " for " + L:             section(w.free),
 			}}
 			got, err := step.Diff(context.Background(), src)
 			if err != nil {
@@ -154,7 +154,7 @@ func TestRelocateFactsCoverDiff(t *testing.T) {
 		src["web1"][nf.Fact.Key()] = section(absentOut)
 	}
 	src["web1"][facts.MountTable{}.Key()] = section(sshfsMountTable("/mnt/nas"))
-	src["web1"][facts.FreeSpace{Path: "/mnt/nas/d"}.Key()] = section("1000")
+	src["web1"][facts.FreeSpace{Path: "/mnt/nas/d", For: "/var/www/d/media"}.Key()] = section("1000")
 	if _, err := step.Diff(context.Background(), src); err != nil {
 		t.Errorf("Diff needs a fact Facts does not declare: %v", err)
 	}
