@@ -33,6 +33,8 @@ const (
 	Written
 	// Stored: the place on the storage that holds a shared folder's data.
 	Stored
+	// Owned: a folder the site owner owns (writable); it fights nothing.
+	Owned
 )
 
 // Claim is a path a block takes.
@@ -41,6 +43,10 @@ type Claim struct {
 	Path  string // cleaned, relative
 	Use   Use
 	Decl  *Decl
+	// Keep, for Purged and Local folders, names the top-level entries
+	// that ship with the code and are replicated and never purged (their
+	// dot-files always are).
+	Keep []string
 }
 
 // Conflict is two claims that would fight.

@@ -79,6 +79,9 @@ type Site struct {
 	Owner      string
 	Group      string // "" → the owner's primary group
 	OnConflict string // "refuse" (default) | "merge"
+	// FollowRootLink accepts a root that is a symlink on a node and works
+	// in the folder it points to; without it such a root is refused.
+	FollowRootLink bool
 	// Params holds the recipe's parameters as the site sets them (or
 	// their defaults); values of sensitive ones carry block.SensitiveMark.
 	Params map[string]cty.Value
