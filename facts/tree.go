@@ -104,14 +104,16 @@ func treeStatus(sec Section) error {
 // every entry of the tree except the skipped paths and the contents of
 // the empty ones, never following symlinks. Followed by a find action
 // (-print0, -printf) it lists exactly what TreeDigest hashes; replicate
-// feeds the same list to tar.
+// feeds the same list to tar. A path with wildcards (`sites/*/files`) is
+// a pattern whose wildcards, unlike find's, never match a `/`: it leaves
+// out every folder at its depth that matches it.
 func FindTree(skip, empty []string) string {
 	var prune []string
 	for _, p := range cleanRel(skip) {
-		prune = append(prune, "-path "+shell.Quote("./"+escapeGlob(p)))
+		prune = append(prune, findPath(p, ""))
 	}
 	for _, p := range cleanRel(empty) {
-		prune = append(prune, "-path "+shell.Quote("./"+escapeGlob(p)+"/*"))
+		prune = append(prune, findPath(p, "/*"))
 	}
 	if len(prune) == 0 {
 		return "find ."
@@ -132,6 +134,22 @@ func cleanRel(paths []string) []string {
 	}
 	return out
 }
+
+// findPath is the find test matching p with suffix ("" or "/*"): a
+// literal path escaped, or a pattern held to its depth, since find's
+// wildcards match `/` too: `./sites/*/files` alone would also match
+// ./sites/all/modules/x/files, which has more levels than the pattern.
+func findPath(p, suffix string) string {
+	if !isPattern(p) {
+		return "-path " + shell.Quote("./"+escapeGlob(p)+suffix)
+	}
+	levels := strings.Count(p+suffix, "/") + 1
+	deeper := "." + strings.Repeat("/*", levels+1)
+	return `\( -path ` + shell.Quote("./"+p+suffix) + " ! -path " + shell.Quote(deeper) + ` \)`
+}
+
+// isPattern reports whether a path holds wildcards (block.IsPattern).
+func isPattern(p string) bool { return strings.ContainsAny(p, `*?[`) }
 
 // escapeGlob makes find -path match p literally.
 func escapeGlob(p string) string {

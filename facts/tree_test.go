@@ -92,7 +92,7 @@ func TestTreeManifest(t *testing.T) {
 		"[glob]more": "not skipped by the glob",
 	})
 	m, err := ReadTreeManifest(context.Background(), localSet(), "n",
-		TreeManifest{Root: root, Skip: []string{"media", "[glob]*"}, Empty: []string{"cache/"}})
+		TreeManifest{Root: root, Skip: []string{"media", `\[glob\]\*`}, Empty: []string{"cache/"}})
 	if err != nil {
 		t.Fatal(err)
 	}

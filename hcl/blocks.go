@@ -75,6 +75,9 @@ func (d *decoder) blockLabel(k block.Kind, b *hashicl.Block, o origin) (string, 
 	label := b.Labels[0]
 	if k.Label() == block.LabelPath {
 		clean, problem := block.RelPath(label, block.RootBase)
+		if problem == "" && block.IsPattern(label) {
+			problem = block.PatternProblem(label)
+		}
 		if problem != "" {
 			d.diags = append(d.diags, errorAt(b.LabelRanges[0].Ptr(), "Invalid folder path",
 				"%s: %s %q %s.", o.owner, b.Type, label, problem))
