@@ -15,10 +15,16 @@ import (
 )
 
 // Compiled is a configuration turned into steps on nodes, with the
-// relations between them resolved.
+// relations between them resolved. A plan expands it (see Planner.Plan):
+// Entries then also holds the steps its Expanders stood for, which the
+// Runner must find.
 type Compiled struct {
 	Entries []steps.Entry
 	graph   *graph
+	// compiled are the entries as compiled, before any expansion; cfg
+	// names blocks in diagnostics when the graph is rebuilt.
+	compiled []steps.Entry
+	cfg      *hcl.Config
 }
 
 // Compile turns a config into entries: per site, the built-in steps (its
@@ -81,7 +87,7 @@ func relate(entries []steps.Entry, cfg *hcl.Config) (*Compiled, hashicl.Diagnost
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	return &Compiled{Entries: entries, graph: g}, nil
+	return &Compiled{Entries: entries, graph: g, compiled: entries, cfg: cfg}, nil
 }
 
 type compiler struct {
@@ -140,6 +146,9 @@ func (c *compiler) site(site *hcl.Site) {
 	if st != nil {
 		c.storage(st, site)
 		s.Storage = &steps.Storage{Type: st.Type, Mount: st.Mount, Check: mountCheck(st, serverAddress(st, c.cfg))}
+		if st.ServedInPlace() {
+			s.Storage.ServedBy = st.Server
+		}
 	}
 	c.checks(site, s, st)
 
@@ -284,6 +293,9 @@ func (c *compiler) storage(st *hcl.Storage, site *hcl.Site) {
 	}
 	addr := serverAddress(st, c.cfg)
 	for _, n := range site.Nodes {
+		if n == st.Server && st.ServedInPlace() {
+			continue // its folder is the storage: nothing to mount there
+		}
 		if st.Type != "mounted" {
 			c.add(steps.Entry{
 				Step: &steps.Fstab{

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/shoal-sh/shoal/block"
 	"github.com/shoal-sh/shoal/facts"
 	"github.com/shoal-sh/shoal/plan"
 	"github.com/shoal-sh/shoal/shell"
@@ -177,22 +178,17 @@ func (r *Replicate) deletable(p string) bool {
 		return false
 	}
 	for _, s := range r.Skip {
-		if within(p, path.Clean(strings.TrimPrefix(s, "/"))) {
+		if block.WithinMatch(p, path.Clean(strings.TrimPrefix(s, "/"))) {
 			return false
 		}
 	}
 	for _, e := range r.Empty {
 		dir := path.Clean(strings.TrimPrefix(e, "/"))
-		if p != dir && within(p, dir) {
+		if !block.Match(dir, p) && block.WithinMatch(p, dir) {
 			return false
 		}
 	}
 	return true
-}
-
-// within reports whether p is dir or inside it.
-func within(p, dir string) bool {
-	return p == dir || strings.HasPrefix(p, dir+"/")
 }
 
 // createScript streams the tree under root as tar on stdout: exactly the
