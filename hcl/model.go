@@ -62,6 +62,15 @@ type Storage struct {
 	DeclRange hashicl.Range
 }
 
+// ServedInPlace reports whether the server uses the storage where the
+// other nodes mount it: export and mount are one path (Aegir's Pack mode:
+// the master exports /var/aegir/platforms, the slaves mount it there). The
+// server, when a node of a site, then mounts nothing: its folder is the
+// storage.
+func (s *Storage) ServedInPlace() bool {
+	return s.Type != "mounted" && s.Server != "" && s.Export == s.Mount
+}
+
 // Site is a `site` block with its recipe flattened in: Blocks holds the
 // recipe's blocks with the site's own applied on top (same kind and label
 // replaces in place, new ones append, `exclude` removes).
