@@ -201,13 +201,27 @@ func (c *compiler) block(site *hcl.Site, s *steps.Site, k *steps.Kind, b *block.
 			e.After = append(e.After, steps.Ref{Site: site.Name, Node: n, Kind: kind})
 		}
 		for _, r := range b.After {
-			e.After = append(e.After, steps.Ref{Site: site.Name, Node: n, Block: r.String(), Near: true, Range: r.Range.Ptr()})
+			e.After = append(e.After, declaredRef(site.Name, n, r))
 		}
 		for _, r := range b.OnChange {
-			e.OnChange = append(e.OnChange, steps.Ref{Site: site.Name, Node: n, Block: r.String(), Near: true, Range: r.Range.Ptr()})
+			e.OnChange = append(e.OnChange, declaredRef(site.Name, n, r))
 		}
 	}
 	c.addFrom(b, entries)
+}
+
+// declaredRef is what a step on node declares in after or on_change: a
+// block of its site (its entry on the node if it has one, else all of
+// them), or a built-in step of the site on the node (mounts serve every
+// site of a node).
+func declaredRef(site, node string, r block.Ref) steps.Ref {
+	if r.Label == "" {
+		if r.Kind == "mount" {
+			site = ""
+		}
+		return steps.Ref{Site: site, Node: node, Kind: r.Kind, Range: r.Range.Ptr()}
+	}
+	return steps.Ref{Site: site, Node: node, Block: r.String(), Near: true, Range: r.Range.Ptr()}
 }
 
 // on resolves a step's `on` to nodes, in config order: "primary",

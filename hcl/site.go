@@ -113,7 +113,7 @@ func (c *siteCheck) references() {
 	for _, b := range s.Blocks {
 		for _, refs := range [][]block.Ref{b.After, b.OnChange} {
 			for _, ref := range refs {
-				if !known[ref.String()] {
+				if ref.Label != "" && !known[ref.String()] {
 					c.d.diags = append(c.d.diags, errorAt(ref.Range.Ptr(), "Unknown reference",
 						"Site %q: %s refers to %s, which the site does not have.%s", s.Name, b.Describe(), ref, didYouMean(ref.String(), candidates)))
 				}
