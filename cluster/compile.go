@@ -323,6 +323,7 @@ func (c *compiler) storage(st *hcl.Storage, site *hcl.Site) {
 			Step: &steps.Mount{
 				NodeName: n, MountPoint: st.Mount, Type: st.Type,
 				ExpectSource: expectedSource(st, addr), VerifyOnly: st.Type == "mounted",
+				Storage: st.Name, MoveAside: st.MountOver == "move_aside",
 			},
 			After: []steps.Ref{{Node: n, Kind: "fstab"}, {Kind: "export"}},
 		})

@@ -59,6 +59,10 @@ type Storage struct {
 	Mount     string // mount point on every node of a site
 	Options   string // extra mount options
 	Allow     []string
+	// MountOver says what to do with a mount point that holds files of
+	// its own: "refuse" (the default) or "move_aside" (to
+	// <mount>.shoal-local, then mount).
+	MountOver string
 	DeclRange hashicl.Range
 }
 

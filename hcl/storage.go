@@ -38,6 +38,7 @@ func (d *decoder) decodeStorages(ctx *hashicl.EvalContext, nodes []*Node) []*Sto
 		a.string("mount", &s.Mount)
 		a.string("options", &s.Options)
 		a.strings("allow", &s.Allow)
+		a.string("mount_over", &s.MountOver)
 		d.diags = append(d.diags, a.diags...)
 		if a.diags.HasErrors() {
 			continue
@@ -55,6 +56,15 @@ func (d *decoder) checkStorage(s *Storage, all hashicl.Attributes, knownNodes []
 		d.diags = append(d.diags, errorAt(at("type"), "Unknown storage type",
 			"Storage %q: type %q is not one of nfs, sshfs, cifs, mounted.", s.Name, s.Type))
 		return
+	}
+	switch s.MountOver {
+	case "":
+		s.MountOver = "refuse"
+	case "refuse", "move_aside":
+	default:
+		d.diags = append(d.diags, errorAt(at("mount_over"), "Invalid mount_over",
+			"Storage %q: mount_over is \"refuse\" (stop when a mount point holds files of its own) or \"move_aside\" (rename them to <mount>%s, then mount), not %q.",
+			s.Name, ".shoal-local", s.MountOver))
 	}
 	if clean, problem := checkAbsPath(s.Mount, false); problem != "" {
 		d.diags = append(d.diags, errorAt(at("mount"), "Invalid mount point", "Storage %q: mount %q %s.", s.Name, s.Mount, problem))

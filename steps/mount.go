@@ -22,6 +22,12 @@ type Mount struct {
 	ExpectSource string // "10.0.0.1:/srv/nas"; empty accepts any source
 	VerifyOnly   bool   // storage type "mounted"
 	Fstab        string // the fstab `mount` reads; DefaultFstab when empty
+	// Storage names the storage block, for messages; MoveAside is its
+	// mount_over = "move_aside": a mount point that holds local files is
+	// renamed to <mount point>.shoal-local (kept, never deleted) and the
+	// storage mounted in its place, instead of refusing.
+	Storage   string
+	MoveAside bool
 }
 
 var (
@@ -66,7 +72,7 @@ func (m *Mount) Diff(ctx context.Context, src facts.Source) (*plan.Change, error
 	case at.Exists && !at.IsDir:
 		c.Action, c.Reason = plan.Conflict, fmt.Sprintf("%s is a file, not a folder to mount on", m.MountPoint)
 	case at.Exists && !at.DirEmpty:
-		c.Action, c.Reason = plan.Conflict, fmt.Sprintf("%s is not mounted and holds local files: mounting would hide them", m.MountPoint)
+		return m.diffLocalFiles(ctx, src, c)
 	default:
 		c.Action, c.Summary = plan.Create, "mount "+m.MountPoint
 	}
@@ -84,15 +90,7 @@ func (m *Mount) Apply(ctx context.Context, h transport.Host, c *plan.Change, r R
 	if m.Fstab != "" && m.Fstab != DefaultFstab {
 		mount = "mount -T " + shell.Quote(m.Fstab) + " -- " + shell.Quote(m.MountPoint)
 	}
-	script := fmt.Sprintf(`set -e
-mp=%s
-mkdir -p -- "$mp"
-if mountpoint -q -- "$mp"; then exit 0; fi
-if [ -n "$(find "$mp" -mindepth 1 -maxdepth 1 -print -quit)" ]; then
-  echo "$mp holds local files: mounting would hide them" >&2; exit 3
-fi
-%s`, shell.Quote(m.MountPoint), mount)
-	if err := h.Run(ctx, transport.Command{Script: script}); err != nil {
+	if err := h.Run(ctx, transport.Command{Script: m.script(mount)}); err != nil {
 		return fmt.Errorf("mounting %s on %s: %w", m.MountPoint, h.Name(), err)
 	}
 	mi, err := facts.Mount(ctx, facts.NewSet(map[string]transport.Host{h.Name(): h}), h.Name(), m.MountPoint)
