@@ -341,13 +341,19 @@ func (c *compiler) checks(site *hcl.Site, s *steps.Site, st *hcl.Storage) {
 	if site.Owner == "" {
 		return
 	}
-	others := append([]string(nil), site.Nodes...)
-	if st != nil && st.Type == "nfs" && st.Server != "" {
-		others = append(others, st.Server)
+	places := map[string][]string{}
+	for _, n := range site.Nodes {
+		places[n] = []string{site.Root}
 	}
-	for _, n := range others {
-		if n != site.Primary {
-			c.add(steps.Entry{Site: site.Name, Step: &steps.UserIDs{NodeName: n, Owner: site.Owner, Reference: site.Primary}})
+	if st != nil && st.Type == "nfs" && st.Server != "" {
+		places[st.Server] = append(places[st.Server], st.Export)
+	}
+	for _, n := range c.cfg.Nodes {
+		if ps, ok := places[n.Name]; ok && n.Name != site.Primary {
+			c.add(steps.Entry{Site: site.Name, Step: &steps.UserIDs{
+				NodeName: n.Name, Site: site.Name, Owner: site.Owner, Group: s.Group, Reference: site.Primary,
+				FixIDs: site.FixIDs, Places: ps,
+			}})
 		}
 	}
 }

@@ -88,6 +88,10 @@ type Site struct {
 	Owner      string
 	Group      string // "" → the owner's primary group
 	OnConflict string // "refuse" (default) | "merge"
+	// FixIDs lets shoal renumber the owner and group on a node where
+	// their numbers differ from the primary's, re-owning their files
+	// there; without it that is an error naming the commands.
+	FixIDs bool
 	// Params holds the recipe's parameters as the site sets them (or
 	// their defaults); values of sensitive ones carry block.SensitiveMark.
 	Params map[string]cty.Value

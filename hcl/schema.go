@@ -70,6 +70,7 @@ var siteAttributes = []hashicl.AttributeSchema{
 	{Name: "owner"},
 	{Name: "group"},
 	{Name: "on_conflict"},
+	{Name: "fix_ids"},
 	{Name: "params"},
 }
 

@@ -46,6 +46,7 @@ func (d *decoder) decodeSites(base *hashicl.EvalContext, cfg *Config) []*Site {
 		a.string("owner", &s.Owner)
 		a.string("group", &s.Group)
 		a.string("on_conflict", &s.OnConflict)
+		a.bool("fix_ids", &s.FixIDs)
 		d.diags = append(d.diags, a.diags...)
 		mark := len(d.diags)
 		own := d.decodeBody(content, d.origin(b, describeOwner("site", name)))
