@@ -51,14 +51,14 @@ type Node struct {
 
 // Storage is a `storage` block: where dynamic folders live.
 type Storage struct {
-	Name      string
-	Type      string // nfs | sshfs | cifs | mounted
-	Server    string // node name that exports it ("" for mounted)
-	Address   string // how clients reach the server; "" → the server node's host
-	Export    string // path on the server
-	Mount     string // mount point on every node of a site
-	Options   string // extra mount options
-	Allow     []string
+	Name    string
+	Type    string // nfs | sshfs | cifs | mounted
+	Server  string // node name that exports it ("" for mounted)
+	Address string // how clients reach the server; "" → the server node's host
+	Export  string // path on the server
+	Mount   string // mount point on every node of a site
+	Options string // extra mount options
+	Allow   []string
 	// MountOver says what to do with a mount point that holds files of
 	// its own: "refuse" (the default) or "move_aside" (to
 	// <mount>.shoal-local, then mount).

@@ -330,7 +330,9 @@ type ownedFiles struct {
 	UIDs, GIDs []int
 }
 
-func (f ownedFiles) Key() string { return fmt.Sprintf("owned-files:%q:%v:%v", f.Places, f.UIDs, f.GIDs) }
+func (f ownedFiles) Key() string {
+	return fmt.Sprintf("owned-files:%q:%v:%v", f.Places, f.UIDs, f.GIDs)
+}
 
 func (f ownedFiles) Command() string {
 	if len(f.Places) == 0 {
