@@ -7,14 +7,17 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/shoal-sh/shoal/hcl"
 	"github.com/shoal-sh/shoal/recipes"
 )
 
 // TestEveryRecipeLoads gives each built-in recipe a minimal site and
-// checks it loads clean, with folders of every kind.
+// checks it loads clean and gives the site something to do.
 func TestEveryRecipeLoads(t *testing.T) {
 	files, err := fs.Glob(recipes.FS, "*.hcl")
 	if err != nil {
@@ -53,10 +56,8 @@ site "s" {
 				l.WriteDiagnostics(&out, diags, false)
 				t.Fatalf("recipe %s does not load clean:\n%s", name, out.String())
 			}
-			s := cfg.Site("s")
-			if len(s.BlocksOf("dynamic_dir")) == 0 || len(s.BlocksOf("cache_dir")) == 0 || len(s.BlocksOf("writable")) == 0 {
-				t.Errorf("recipe %s: %d dynamic, %d cache, %d writable folders; want some of each",
-					name, len(s.BlocksOf("dynamic_dir")), len(s.BlocksOf("cache_dir")), len(s.BlocksOf("writable")))
+			if s := cfg.Site("s"); len(s.Blocks) == 0 {
+				t.Errorf("recipe %s gives a site no blocks", name)
 			}
 			if cfg.Recipes[name].Description == "" {
 				t.Errorf("recipe %s has no description", name)
@@ -115,5 +116,63 @@ func TestDolphinCoversTheSeed(t *testing.T) {
 		if !slices.Contains(caches, want) {
 			t.Errorf("cache_dir %q missing from %v", want, caches)
 		}
+	}
+}
+
+// TestDrupalDocroots: each docroot the drupal recipe knows relocates that
+// tree's sites, to one layout on the storage; another is an error.
+func TestDrupalDocroots(t *testing.T) {
+	for _, tt := range []struct {
+		docroot string
+		want    map[string]string // dynamic folder → its shared path
+		err     string
+	}{
+		{".", map[string]string{"sites/*/files": "sites/*/files", "sites/*/private": "sites/*/private"}, ""},
+		{"web", map[string]string{"web/sites/*/files": "sites/$1/files", "web/sites/*/private": "sites/$1/private"}, ""},
+		{"public_html", nil, "docroot is \".\", \"web\" or \"docroot\""},
+	} {
+		t.Run(tt.docroot, func(t *testing.T) {
+			site := filepath.Join(t.TempDir(), "site.hcl")
+			src := `node "web1" {}
+storage "nas" {
+  type  = "mounted"
+  mount = "/mnt/nas"
+}
+site "d" {
+  recipe  = "drupal"
+  root    = "/var/www/d"
+  primary = "web1"
+  nodes   = ["web1"]
+  storage = "nas"
+  params  = { docroot = "` + tt.docroot + `" }
+}
+`
+			if err := os.WriteFile(site, []byte(src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			l := hcl.NewLoader(steps.BlockKinds())
+			cfg, diags := l.Load(hcl.LoadOptions{Files: []string{site}})
+			var out bytes.Buffer
+			l.WriteDiagnostics(&out, diags, false)
+			if tt.err != "" {
+				if !strings.Contains(out.String(), tt.err) {
+					t.Errorf("want an error saying %q, got:\n%s", tt.err, out.String())
+				}
+				return
+			}
+			if diags.HasErrors() {
+				t.Fatal(out.String())
+			}
+			got := map[string]string{}
+			for _, d := range cfg.Site("d").BlocksOf("dynamic_dir") {
+				got[d.Label] = d.Label
+				if d.Known("shared") {
+					got[d.Label] = d.String("shared")
+				}
+			}
+			if d := cmp.Diff(tt.want, got); d != "" {
+				t.Errorf("dynamic folders (-want +got):\n%s", d)
+			}
+		})
 	}
 }
