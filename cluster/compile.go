@@ -204,7 +204,12 @@ func (c *compiler) block(site *hcl.Site, s *steps.Site, k *steps.Kind, b *block.
 			e.After = append(e.After, declaredRef(site.Name, n, r))
 		}
 		for _, r := range b.OnChange {
-			e.OnChange = append(e.OnChange, declaredRef(site.Name, n, r))
+			ref := declaredRef(site.Name, n, r)
+			if e.Unconditional {
+				e.After = append(e.After, ref)
+				continue
+			}
+			e.OnChange = append(e.OnChange, ref)
 		}
 	}
 	c.addFrom(b, entries)
