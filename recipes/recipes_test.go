@@ -11,13 +11,15 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	hashicl "github.com/hashicorp/hcl/v2"
 
 	"github.com/shoal-sh/shoal/hcl"
 	"github.com/shoal-sh/shoal/recipes"
 )
 
 // TestEveryRecipeLoads gives each built-in recipe a minimal site and
-// checks it loads clean and gives the site something to do.
+// checks it loads clean (but for the recipe's own warnings about a site it
+// is not meant for) and gives the site something to do.
 func TestEveryRecipeLoads(t *testing.T) {
 	files, err := fs.Glob(recipes.FS, "*.hcl")
 	if err != nil {
@@ -51,10 +53,13 @@ site "s" {
 			}
 			l := hcl.NewLoader(steps.BlockKinds())
 			cfg, diags := l.Load(hcl.LoadOptions{Files: []string{site}})
-			if len(diags) > 0 {
-				var out bytes.Buffer
-				l.WriteDiagnostics(&out, diags, false)
-				t.Fatalf("recipe %s does not load clean:\n%s", name, out.String())
+			var out bytes.Buffer
+			l.WriteDiagnostics(&out, diags, false)
+			for _, d := range diags {
+				// a recipe may warn about a site it is not meant for (this generic one)
+				if d.Severity == hashicl.DiagError || !strings.Contains(d.Summary, "Assertion failed") {
+					t.Fatalf("recipe %s does not load clean:\n%s", name, out.String())
+				}
 			}
 			if s := cfg.Site("s"); len(s.Blocks) == 0 {
 				t.Errorf("recipe %s gives a site no blocks", name)

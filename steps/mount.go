@@ -7,7 +7,6 @@ import (
 
 	"github.com/shoal-sh/shoal/facts"
 	"github.com/shoal-sh/shoal/plan"
-	"github.com/shoal-sh/shoal/shell"
 	"github.com/shoal-sh/shoal/transport"
 )
 
@@ -86,11 +85,7 @@ func (m *Mount) sourceMatches(source string) bool {
 // Apply creates the mount point, mounts it from fstab if it is still
 // empty, and checks the mount table afterwards.
 func (m *Mount) Apply(ctx context.Context, h transport.Host, c *plan.Change, r Reporter) error {
-	mount := "mount -- " + shell.Quote(m.MountPoint)
-	if m.Fstab != "" && m.Fstab != DefaultFstab {
-		mount = "mount -T " + shell.Quote(m.Fstab) + " -- " + shell.Quote(m.MountPoint)
-	}
-	if err := h.Run(ctx, transport.Command{Script: m.script(mount)}); err != nil {
+	if err := h.Run(ctx, transport.Command{Script: m.Script()}); err != nil {
 		return fmt.Errorf("mounting %s on %s: %w", m.MountPoint, h.Name(), err)
 	}
 	mi, err := facts.Mount(ctx, facts.NewSet(map[string]transport.Host{h.Name(): h}), h.Name(), m.MountPoint)

@@ -71,10 +71,19 @@ func (m *Mount) diffLocalFiles(ctx context.Context, src facts.Source, c *plan.Ch
 	return c, nil
 }
 
-// script mounts the mount point with mount (from fstab) once it exists
-// and is empty, or, with MoveAside, once its own files are renamed away;
-// a mounted mount point is left alone.
-func (m *Mount) script(mount string) string {
+// MountCommand is how the mount point is mounted: from its fstab line.
+func (m *Mount) MountCommand() string {
+	if m.Fstab != "" && m.Fstab != DefaultFstab {
+		return "mount -T " + shell.Quote(m.Fstab) + " -- " + shell.Quote(m.MountPoint)
+	}
+	return "mount -- " + shell.Quote(m.MountPoint)
+}
+
+// Script mounts the mount point with MountCommand once it exists and is
+// empty, or, with MoveAside, once its own files are renamed away; a
+// mounted mount point is left alone.
+func (m *Mount) Script() string {
+	mount := m.MountCommand()
 	return fmt.Sprintf(`set -e
 mp=%s
 aside=%s

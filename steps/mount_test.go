@@ -90,3 +90,18 @@ func TestMountApplyThenNoOp(t *testing.T) {
 		t.Errorf("after apply: %+v", c)
 	}
 }
+
+// TestMountScriptsGolden: the script that mounts a storage (from its
+// fstab line), refusing a mount point with files of its own or moving
+// them aside.
+func TestMountScriptsGolden(t *testing.T) {
+	for _, tt := range []struct {
+		state string
+		m     Mount
+	}{
+		{"refuse", Mount{MountPoint: "/var/aegir/platforms", Type: "nfs"}},
+		{"move-aside", Mount{MountPoint: "/var/aegir/platforms", Type: "nfs", MoveAside: true}},
+	} {
+		t.Run(tt.state, func(t *testing.T) { goldenScript(t, "mount", tt.state, tt.m.Script()) })
+	}
+}

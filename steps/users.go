@@ -71,6 +71,7 @@ type usersPayload struct {
 	Group     string       `json:"group"`
 	SiteGroup string       `json:"site_group,omitempty"`
 	SiteGID   int          `json:"site_gid,omitempty"`
+	Home      string       `json:"home,omitempty"` // the reference's, for a user created here
 	Renumber  *renumbering `json:"renumber,omitempty"`
 }
 
@@ -140,6 +141,7 @@ func (s *UserIDs) Diff(ctx context.Context, src facts.Source) (*plan.Change, err
 	}
 	var create []string
 	if !here.user.Exists {
+		p.Home = ref.user.Home
 		create = append(create, fmt.Sprintf("user %s (uid %d)", s.Owner, ref.user.UID))
 		if !here.group.Exists {
 			create = append(create, fmt.Sprintf("group %s (gid %d)", ref.user.Group, ref.user.GID))
@@ -369,13 +371,13 @@ func (s *UserIDs) Apply(ctx context.Context, h transport.Host, c *plan.Change, r
 func (s *UserIDs) ApplyScript(c *plan.Change) string {
 	p, err := plan.DecodePayload[usersPayload](c)
 	if err != nil || p.UID < 0 || p.GID < 0 || !accountName.MatchString(p.Group) || !accountName.MatchString(s.Owner) ||
-		(p.SiteGroup != "" && !accountName.MatchString(p.SiteGroup)) {
+		(p.SiteGroup != "" && !accountName.MatchString(p.SiteGroup)) || (p.Home != "" && (!path.IsAbs(p.Home) || strings.ContainsAny(p.Home, "\n\x00:"))) {
 		return ""
 	}
 	vars := []shell.Var{
 		shell.Bind("u", s.Owner), shell.Bind("uid", strconv.Itoa(p.UID)),
 		shell.Bind("g", p.Group), shell.Bind("gid", strconv.Itoa(p.GID)),
-		shell.Bind("sg", p.SiteGroup), shell.Bind("sgid", strconv.Itoa(p.SiteGID)),
+		shell.Bind("sg", p.SiteGroup), shell.Bind("sgid", strconv.Itoa(p.SiteGID)), shell.Bind("home", p.Home),
 	}
 	if p.Renumber == nil {
 		return shell.Script(usersCreateScript, vars...)
@@ -392,8 +394,8 @@ func (s *UserIDs) ApplyScript(c *plan.Change) string {
 }
 
 // usersCreateScript creates the site group, the owner's group and the
-// owner with the reference's numbers, refusing when a number is taken by
-// another account.
+// owner with the reference's numbers (and home, not made: the tree comes
+// by replicate), refusing when a number is taken by another account.
 const usersCreateScript = `set -e
 if [ -n "$sg" ] && ! getent group "$sg" >/dev/null; then
 	if e=$(getent group "$sgid"); then echo "gid $sgid is taken by group ${e%%:*}" >&2; exit 1; fi
@@ -410,7 +412,11 @@ else
 	groupadd -g "$gid" "$g"
 fi
 if e=$(getent passwd "$uid"); then echo "uid $uid is taken by user ${e%%:*}" >&2; exit 1; fi
-useradd -u "$uid" -g "$gid" -M -r -s /usr/sbin/nologin "$u"
+if [ -n "$home" ]; then
+	useradd -u "$uid" -g "$gid" -M -r -d "$home" -s /usr/sbin/nologin "$u"
+else
+	useradd -u "$uid" -g "$gid" -M -r -s /usr/sbin/nologin "$u"
+fi
 `
 
 // usersRenumberScript gives the owner and its groups the reference's

@@ -38,7 +38,7 @@ func TestUserIDsDiff(t *testing.T) {
 		{name: "missing here", here: node{"user:aegir": "", "group:aegir": "", "group:www-data": group("www-data", 33)},
 			want: plan.Change{Action: plan.Create,
 				Summary: "create user aegir (uid 1000) and group aegir (gid 1000) as on web1",
-				Payload: json.RawMessage(`{"uid":1000,"gid":1000,"group":"aegir","site_group":"www-data","site_gid":33}`)}},
+				Payload: json.RawMessage(`{"uid":1000,"gid":1000,"group":"aegir","site_group":"www-data","site_gid":33,"home":"/var/aegir"}`)}},
 		{name: "site group missing here", here: node{"user:aegir": passwd(1000, 1000), "group:aegir": group("aegir", 1000), "group:www-data": ""},
 			want: plan.Change{Action: plan.Create,
 				Summary: "create group www-data (gid 33) as on web1",

@@ -5,6 +5,7 @@ g=aegir
 gid=1000
 sg=www-data
 sgid=33
+home=''
 old_uid=1001
 old_gid=1001
 old_sgid=33

@@ -5,6 +5,7 @@ g=aegir
 gid=1000
 sg=www-data
 sgid=33
+home=''
 set -e
 if [ -n "$sg" ] && ! getent group "$sg" >/dev/null; then
 	if e=$(getent group "$sgid"); then echo "gid $sgid is taken by group ${e%%:*}" >&2; exit 1; fi
@@ -21,4 +22,8 @@ else
 	groupadd -g "$gid" "$g"
 fi
 if e=$(getent passwd "$uid"); then echo "uid $uid is taken by user ${e%%:*}" >&2; exit 1; fi
-useradd -u "$uid" -g "$gid" -M -r -s /usr/sbin/nologin "$u"
+if [ -n "$home" ]; then
+	useradd -u "$uid" -g "$gid" -M -r -d "$home" -s /usr/sbin/nologin "$u"
+else
+	useradd -u "$uid" -g "$gid" -M -r -s /usr/sbin/nologin "$u"
+fi
