@@ -119,6 +119,19 @@ echo 'first upload of example.net' > example.net/files/2024-07/hello.txt`)
 	if r := shoal(t, "-C", "fixtures/drupal", "plan", "--detailed-exitcode"); r.code != 0 {
 		t.Errorf("plan after the new site converged: exit %d\n%s", r.code, r.stdout)
 	}
+
+	// A pattern that would cross levels is refused at load, with its line.
+	bad := t.TempDir()
+	cluster := readFile(t, filepath.Join(repoRoot, "fixtures", "drupal", "cluster.hcl"))
+	writeFile(t, filepath.Join(bad, "cluster.hcl"), strings.Replace(cluster, `  owner   = "www-data"`, "  owner   = \"www-data\"\n\n  dynamic_dir \"sites/**/files\" {}", 1))
+	code := drupalCode(t, "web1")
+	for _, cmd := range [][]string{{"validate"}, {"apply", "--yes"}} {
+		r := shoal(t, append([]string{"-C", bad}, cmd...)...)
+		expectRefusal(t, r, 1, "cluster.hcl:38:", `dynamic_dir "sites/**/files" uses **`)
+	}
+	if got := drupalCode(t, "web1"); got != code {
+		t.Errorf("a refused configuration changed web1:\n%s", firstDiff(code, got))
+	}
 }
 
 // drupalData lists every file of the shared folders with its checksum, as
