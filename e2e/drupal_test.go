@@ -127,7 +127,7 @@ echo 'first upload of example.net' > example.net/files/2024-07/hello.txt`)
 	code := drupalCode(t, "web1")
 	for _, cmd := range [][]string{{"validate"}, {"apply", "--yes"}} {
 		r := shoal(t, append([]string{"-C", bad}, cmd...)...)
-		expectRefusal(t, r, 1, "cluster.hcl:38:", `dynamic_dir "sites/**/files" uses **`)
+		expectRefusal(t, r, 1, "cluster.hcl:43:15", `dynamic_dir "sites/**/files" uses **`)
 	}
 	if got := drupalCode(t, "web1"); got != code {
 		t.Errorf("a refused configuration changed web1:\n%s", firstDiff(code, got))
