@@ -104,7 +104,8 @@ func treeStatus(sec Section) error {
 // every entry of the tree except the skipped paths and the contents of
 // the empty ones, never following symlinks. Followed by a find action
 // (-print0, -printf) it lists exactly what TreeDigest hashes; replicate
-// feeds the same list to tar. A path with wildcards (`sites/*/files`) is
+// feeds the same list to tar. Files shoal is writing in place
+// (*.shoal-tmp.*) are never listed. A path with wildcards (`sites/*/files`) is
 // a pattern whose wildcards, unlike find's, never match a `/`: it leaves
 // out every folder at its depth that matches it.
 func FindTree(skip, empty []string) string {
@@ -115,9 +116,9 @@ func FindTree(skip, empty []string) string {
 	for _, p := range cleanRel(empty) {
 		prune = append(prune, findPath(p, "/*"))
 	}
-	if len(prune) == 0 {
-		return "find ."
-	}
+	// a file shoal is writing atomically (steps' *.shoal-tmp.XXXXXX) is
+	// never part of a tree: it is renamed into place or gone a moment later
+	prune = append(prune, "-name '*.shoal-tmp.*'")
 	return `find . \( ` + strings.Join(prune, " -o ") + ` \) -prune -o`
 }
 
