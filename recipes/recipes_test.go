@@ -181,3 +181,35 @@ site "d" {
 		})
 	}
 }
+
+// TestShownRecipesLoadAgain: what `shoal recipes show` prints of each
+// built-in recipe, every default spelled out, loads as a recipe again.
+func TestShownRecipesLoadAgain(t *testing.T) {
+	l := hcl.NewLoader(steps.BlockKinds())
+	empty := filepath.Join(t.TempDir(), "empty.hcl")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, diags := l.Load(hcl.LoadOptions{Files: []string{empty}})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	for _, name := range hcl.RecipeNames() {
+		t.Run(name, func(t *testing.T) {
+			shown, err := cfg.RecipeHCL(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			again := filepath.Join(t.TempDir(), "again.hcl")
+			renamed := strings.Replace(string(shown), `recipe "`+name+`"`, `recipe "shown"`, 1)
+			if err := os.WriteFile(again, []byte(renamed), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if _, diags := l.Load(hcl.LoadOptions{Files: []string{again}}); diags.HasErrors() {
+				var out bytes.Buffer
+				l.WriteDiagnostics(&out, diags, false)
+				t.Errorf("recipes show %s does not load again:\n%s\n%s", name, out.String(), shown)
+			}
+		})
+	}
+}

@@ -47,10 +47,20 @@ var _ = register(&Kind{
 		return claims
 	},
 	DefaultsOf: func(d *block.Decl) map[string]cty.Value {
-		return map[string]cty.Value{"shared": cty.StringVal(d.Label)}
+		return map[string]cty.Value{"shared": cty.StringVal(ownPlace(d.Label))}
 	},
 	Compile: compileDynamicDir,
 })
+
+// ownPlace is the shared path that stores each folder a label names at
+// its own path: the label, its wildcard segments written $1, $2, …
+func ownPlace(label string) string {
+	segs := strings.Split(label, "/")
+	for n, i := range wildcardSegments(label) {
+		segs[i] = "$" + strconv.Itoa(n+1)
+	}
+	return strings.Join(segs, "/")
+}
 
 // capturesAsWildcards writes shared's $n segments as *: the places on
 // the storage its matches may take, for claims to compare.
