@@ -201,7 +201,7 @@ func TestShownRecipesLoadAgain(t *testing.T) {
 				t.Fatal(err)
 			}
 			again := filepath.Join(t.TempDir(), "again.hcl")
-			renamed := strings.Replace(string(shown), `recipe "`+name+`"`, `recipe "shown"`, 1)
+			renamed := strings.Replace(string(shown), "\nrecipe \""+name+"\" {", "\nrecipe \"shown\" {", 1)
 			if err := os.WriteFile(again, []byte(renamed), 0o644); err != nil {
 				t.Fatal(err)
 			}
