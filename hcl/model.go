@@ -59,6 +59,10 @@ type Storage struct {
 	Mount   string // mount point on every node of a site
 	Options string // extra mount options
 	Allow   []string
+	// Credentials is a secret the mount needs, written on every client to
+	// a root-only file instead of fstab: cifs's credentials= file
+	// (username=, password= lines), sshfs's IdentityFile (a private key).
+	Credentials string
 	// MountOver says what to do with a mount point that holds files of
 	// its own: "refuse" (the default) or "move_aside" (to
 	// <mount>.shoal-local, then mount).
