@@ -202,7 +202,12 @@ func (c *compiler) block(site *hcl.Site, s *steps.Site, k *steps.Kind, b *block.
 			e.After = append(e.After, steps.Ref{Site: site.Name, Node: n, Block: r.String(), Near: true, Range: r.Range.Ptr()})
 		}
 		for _, r := range b.OnChange {
-			e.OnChange = append(e.OnChange, steps.Ref{Site: site.Name, Node: n, Block: r.String(), Near: true, Range: r.Range.Ptr()})
+			ref := steps.Ref{Site: site.Name, Node: n, Block: r.String(), Near: true, Range: r.Range.Ptr()}
+			if e.Unconditional {
+				e.After = append(e.After, ref)
+				continue
+			}
+			e.OnChange = append(e.OnChange, ref)
 		}
 	}
 	c.addFrom(b, entries)

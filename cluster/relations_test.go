@@ -260,3 +260,45 @@ func TestWhenPicksARecipesModeAndAssertJudgesParams(t *testing.T) {
 		t.Errorf("0.0.0.0: want one warning and a compiled config:\n%s", diags)
 	}
 }
+
+// A service block is two entries per node: the service, which always
+// runs but after what its on_change names (a start reads the new config),
+// and its reload, which follows those blocks; both wait for the site's
+// packages on their node.
+func TestServiceFollowsItsConfigAndStartsAfterIt(t *testing.T) {
+	c, diags := compileString(t, site(`
+  package "web" {
+    names = ["nginx"]
+  }
+  file "site" {
+    path    = "/etc/nginx/conf.d/s.conf"
+    content = "server { listen 8081; }\n"
+  }
+  service "nginx" {
+    check     = "nginx -t"
+    on_change = [file.site]
+  }
+  service "cron" {
+    on = "primary"
+  }
+`), nil)
+	if c == nil {
+		t.Fatalf("compile failed:\n%s", diags)
+	}
+	for _, n := range []string{"web1", "web2"} {
+		pkg, conf := entryIndexOf(c, n+"/package/s/web"), entryIndexOf(c, n+"/file/etc/nginx/conf.d/s.conf")
+		svc, reload := entryIndexOf(c, n+"/service/s/nginx"), entryIndexOf(c, n+"/service/s/nginx/reload")
+		if pkg < 0 || conf < 0 || svc < 0 || reload < 0 {
+			t.Fatalf("%s: entries missing: package %d file %d service %d reload %d", n, pkg, conf, svc, reload)
+		}
+		if len(c.graph.follows[svc]) != 0 || !containsInt(c.graph.deps[svc], conf) || !containsInt(c.graph.deps[svc], pkg) {
+			t.Errorf("%s: the service must wait for the file and the package without following them: deps %v follows %v", n, c.graph.deps[svc], c.graph.follows[svc])
+		}
+		if len(c.graph.follows[reload]) != 1 || c.graph.follows[reload][0] != conf || !containsInt(c.graph.deps[reload], pkg) {
+			t.Errorf("%s: the reload must follow its node's file only, after the package: deps %v follows %v", n, c.graph.deps[reload], c.graph.follows[reload])
+		}
+	}
+	if entryIndexOf(c, "web1/service/s/cron") < 0 || entryIndexOf(c, "web1/service/s/cron/reload") >= 0 || entryIndexOf(c, "web2/service/s/cron") >= 0 {
+		t.Error("a service without on_change is one entry, on the nodes its on names")
+	}
+}

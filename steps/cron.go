@@ -36,6 +36,7 @@ var _ = register(&Kind{
 				Path:    CronPath(u.Site.Name, d.Label),
 				Content: cronFile(u.Site.Name, d),
 				Mode:    "0644", Owner: "root", Group: "root",
+				Stamp: changedStamp(stateDir, u.Site.Name, d.Address()),
 			}, nil
 		})
 	},

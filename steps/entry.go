@@ -18,6 +18,12 @@ type Entry struct {
 	// them has a change, neither has this one (a replica's caches are
 	// purged when its tree changed; a service reloads when its config did).
 	OnChange []Ref
+	// Unconditional: the entry runs whether or not the blocks its block's
+	// on_change names change; on_change only orders it after them. A kind
+	// whose block compiles to a part that must always converge and a part
+	// that follows a change sets it on the former (a service's start
+	// beside its reload).
+	Unconditional bool
 }
 
 // Ref selects entries. Empty fields match anything; with Near, Node is a

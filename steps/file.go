@@ -103,6 +103,7 @@ func newFile(u *Unit, node string, d *block.Decl, kind string) (Step, hashicl.Di
 		Path: p, Content: d.String("content"),
 		Mode: d.String("mode"), Owner: d.String("owner"), Group: d.String("group"),
 		Secrets: u.Site.Secrets, Hidden: d.Sensitive("content"),
+		Stamp: changedStamp(stateDir, u.Site.Name, d.Address()),
 	}
 	switch {
 	case !path.IsAbs(p):
@@ -138,6 +139,9 @@ type File struct {
 	Shown      string
 	ShownKnown bool
 	Secrets    []string
+	// Stamp is where a write records what it wrote, for the steps that
+	// follow the block (see fileWrite.Stamp); "" for none.
+	Stamp string
 }
 
 var (
@@ -253,7 +257,7 @@ func (f *File) write(c *plan.Change) (fileWrite, error) {
 	if err != nil {
 		return fileWrite{}, err
 	}
-	return fileWrite{Path: f.Path, Content: f.Content, Was: p.Was, Mode: f.Mode, Owner: f.Owner, Group: f.Group, Root: f.Root}, nil
+	return fileWrite{Path: f.Path, Content: f.Content, Was: p.Was, Mode: f.Mode, Owner: f.Owner, Group: f.Group, Root: f.Root, Stamp: f.Stamp}, nil
 }
 
 // ApplyScript writes the file in one self-checking script: refused if it

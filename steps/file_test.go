@@ -14,7 +14,8 @@ import (
 )
 
 func TestFileScriptsGolden(t *testing.T) {
-	outside := fileWrite{Path: "/etc/memcached.conf", Content: "-l 10.0.0.11\n-p 11211\n", Mode: "0644", Owner: "root", Group: "root"}
+	outside := fileWrite{Path: "/etc/memcached.conf", Content: "-l 10.0.0.11\n-p 11211\n", Mode: "0644", Owner: "root", Group: "root",
+		Stamp: changedStamp(stateDir, "s", "file.memcached")}
 	goldenScript(t, "file", "create", outside.script())
 	outside.Was = sha256Hex("-l 127.0.0.1\n")
 	goldenScript(t, "file", "rewrite", outside.script())
@@ -61,6 +62,28 @@ func TestFileConvergesOnAHost(t *testing.T) {
 	}
 	if again := applyThenReplan(t, f, h, c); again.Action != plan.NoOp {
 		t.Fatalf("after chmod: %s %s", again.Action, again.Summary)
+	}
+}
+
+// TestFileWriteLeavesAStamp: a declared block's write records what it
+// wrote, for the service that follows it; a write that is refused does not.
+func TestFileWriteLeavesAStamp(t *testing.T) {
+	dir := t.TempDir()
+	h := &transport.Local{NodeName: "web1"}
+	stamp := changedStamp(filepath.Join(dir, "state"), "s", "file.site")
+	f := &File{NodeName: "web1", KindName: "file", Path: filepath.Join(dir, "site.conf"), Content: "listen 8081;\n", Stamp: stamp}
+	applyThenReplan(t, f, h, planOn(t, f, h))
+	if b, err := os.ReadFile(stamp); err != nil || string(b) != sha256Hex("listen 8081;\n")+"\n" {
+		t.Errorf("stamp %q %v, want the sha256 of the content", b, err)
+	}
+	f.Content = "listen 8082;\n"
+	c := planOn(t, f, h)
+	failOn(t, os.WriteFile(f.Path, []byte("edited by hand\n"), 0o644))
+	if err := f.Apply(context.Background(), h, c, &recorder{}); err == nil {
+		t.Fatal("apply over a hand edit succeeded")
+	}
+	if b, _ := os.ReadFile(stamp); string(b) != sha256Hex("listen 8081;\n")+"\n" {
+		t.Errorf("a refused write changed the stamp: %q", b)
 	}
 }
 

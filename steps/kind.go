@@ -93,11 +93,21 @@ func (k *Kind) Defaults(d *block.Decl) map[string]cty.Value {
 // initialises and never changed after.
 var registry = map[string]*Kind{}
 
+// stepMetaArguments are the arguments the loader gives every step kind
+// (hcl's stepMeta) and reads itself: a step kind's own argument of one of
+// these names would never reach the kind.
+var stepMetaArguments = map[string]bool{"on": true, "after": true, "on_change": true}
+
 // register adds k to the registry; a kind's file calls it once, in a
 // package-level var, so the kind is known before main runs.
 func register(k *Kind) *Kind {
 	if _, dup := registry[k.Type]; dup {
 		panic("steps: block kind " + k.Type + " registered twice")
+	}
+	for _, a := range k.Arguments {
+		if k.IsStep && stepMetaArguments[a.Name] {
+			panic("steps: block kind " + k.Type + " has an argument " + a.Name + ", which is a meta-argument of every step")
+		}
 	}
 	registry[k.Type] = k
 	return k

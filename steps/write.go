@@ -26,6 +26,23 @@ type fileWrite struct {
 	// version is kept outside the root (a web server would serve
 	// wp-config.php.shoal.bak as text), under /var/lib/shoal/backup.
 	Root string
+	// Stamp, when set, is where the write records the sha256 of what it
+	// wrote, just before the file takes it: the steps that follow the
+	// writing block (a service's reload) compare it with what they last
+	// acted on, so a reload that failed or never ran after the write is
+	// still owed on the next plan (see changedStamp).
+	Stamp string
+}
+
+// stateDir holds what shoal keeps on a node: backups of files under site
+// roots, and the stamps of declared blocks' writes.
+const stateDir = "/var/lib/shoal"
+
+// changedStamp is where a declared block's write leaves its stamp on a
+// node: <state>/changed/<site>/<kind>.<label>. Site names and block
+// labels are kept to a safe alphabet by the loader.
+func changedStamp(state, site, address string) string {
+	return state + "/changed/" + site + "/" + address
 }
 
 // sha256Hex is how plans and scripts name a file's content.
@@ -39,7 +56,7 @@ func (w fileWrite) backupPath() string {
 	if w.Root == "" {
 		return w.Path + ".shoal.bak"
 	}
-	return "/var/lib/shoal/backup" + w.Path + ".shoal.bak"
+	return stateDir + "/backup" + w.Path + ".shoal.bak"
 }
 
 // script writes the file; the content travels inside the script (on the
@@ -48,7 +65,8 @@ func (w fileWrite) script() string {
 	return shell.Script(fileWriteBody,
 		shell.Bind("f", w.Path), shell.Bind("content", w.Content), shell.Bind("was", w.Was),
 		shell.Bind("mode", w.Mode), shell.Bind("owner", strings.TrimSuffix(w.Owner+":"+w.Group, ":")),
-		shell.Bind("root", w.Root), shell.Bind("bak", w.backupPath()))
+		shell.Bind("root", w.Root), shell.Bind("bak", w.backupPath()),
+		shell.Bind("stamp", w.Stamp), shell.Bind("wrote", sha256Hex(w.Content)))
 }
 
 const fileWriteBody = `set -e
@@ -94,6 +112,11 @@ fi
 if [ -n "$mode" ]; then chmod "$mode" -- "$tmp"; fi
 if [ -n "$owner" ]; then chown "$owner" -- "$tmp"; fi
 sync -- "$tmp"
+if [ -n "$stamp" ]; then
+	mkdir -p -- "$(dirname -- "$stamp")"
+	printf '%s\n' "$wrote" > "$stamp.tmp"
+	mv -f -- "$stamp.tmp" "$stamp"
+fi
 mv -f -- "$tmp" "$f"
 sync -- "$d"
 trap - EXIT

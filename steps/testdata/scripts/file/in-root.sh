@@ -7,6 +7,8 @@ mode=0640
 owner=www-data:www-data
 root='/var/www/it'\''s site'
 bak='/var/lib/shoal/backup/var/www/it'\''s site/wp-config.php.shoal.bak'
+stamp=''
+wrote=ebb67866bc6c30a512226a693cd0849680c29b36ddb9e7ac570553e8a3ba5d26
 set -e
 if [ -n "$root" ]; then
 	[ ! -L "$f" ] || { echo "$f is a symlink: not writing through it" >&2; exit 3; }
@@ -50,6 +52,11 @@ fi
 if [ -n "$mode" ]; then chmod "$mode" -- "$tmp"; fi
 if [ -n "$owner" ]; then chown "$owner" -- "$tmp"; fi
 sync -- "$tmp"
+if [ -n "$stamp" ]; then
+	mkdir -p -- "$(dirname -- "$stamp")"
+	printf '%s\n' "$wrote" > "$stamp.tmp"
+	mv -f -- "$stamp.tmp" "$stamp"
+fi
 mv -f -- "$tmp" "$f"
 sync -- "$d"
 trap - EXIT

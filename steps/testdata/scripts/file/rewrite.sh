@@ -8,6 +8,8 @@ mode=0644
 owner=root:root
 root=''
 bak=/etc/memcached.conf.shoal.bak
+stamp=/var/lib/shoal/changed/s/file.memcached
+wrote=8dde61b7eaf8be5df6602e7e105ee3c8d8486d3f741619bc8f8ae7e16b188ca3
 set -e
 if [ -n "$root" ]; then
 	[ ! -L "$f" ] || { echo "$f is a symlink: not writing through it" >&2; exit 3; }
@@ -51,6 +53,11 @@ fi
 if [ -n "$mode" ]; then chmod "$mode" -- "$tmp"; fi
 if [ -n "$owner" ]; then chown "$owner" -- "$tmp"; fi
 sync -- "$tmp"
+if [ -n "$stamp" ]; then
+	mkdir -p -- "$(dirname -- "$stamp")"
+	printf '%s\n' "$wrote" > "$stamp.tmp"
+	mv -f -- "$stamp.tmp" "$stamp"
+fi
 mv -f -- "$tmp" "$f"
 sync -- "$d"
 trap - EXIT
