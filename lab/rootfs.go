@@ -153,6 +153,14 @@ func mountSystem(s hostSpec) error {
 	if err := os.Mkdir(root+"/run/sshd", 0o755); err != nil { // sshd's privilege separation dir
 		return err
 	}
+	// /run/lock, sticky and world-writable as systemd-tmpfiles makes it at
+	// boot: where jobs keep their flock files (cron jobs of recipes).
+	if err := os.Mkdir(root+"/run/lock", 0o755); err != nil {
+		return err
+	}
+	if err := os.Chmod(root+"/run/lock", 0o777|os.ModeSticky); err != nil {
+		return err
+	}
 	if s.NASMount != "" {
 		if err := syscall.Mount(s.NAS, root+s.NASMount, "", syscall.MS_BIND, ""); err != nil {
 			return fmt.Errorf("bind-mounting %s on %s: %w", s.NAS, s.NASMount, err)
