@@ -344,13 +344,6 @@ func newDNS(u *Unit, node string, d *block.Decl) (Step, hashicl.Diagnostics) {
 	return s, nil
 }
 
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
-
 // DNS keeps one zone served by BIND on one node.
 type DNS struct {
 	NodeName string

@@ -43,7 +43,11 @@ const maxListedDeletions = 20
 
 // replicatePayload is what a replicate change carries to apply.
 type replicatePayload struct {
-	Delete []string `json:"delete,omitempty"` // paths relative to the replica's root, deepest first
+	// Root is the replica's root, where it deletes and extracts: never
+	// the change's Target, a display field a secret in the path may
+	// have redacted.
+	Root   string   `json:"root"`
+	Delete []string `json:"delete,omitempty"` // paths relative to Root, deepest first
 	Send   []string `json:"send,omitempty"`   // the paths to stream; absent: the whole tree
 	Whole  bool     `json:"whole,omitempty"`  // stream the whole tree
 }
@@ -109,7 +113,7 @@ func (r *Replicate) Diff(ctx context.Context, src facts.Source) (*plan.Change, e
 	}
 	c.Summary = delta.summary()
 	c.Details = deletionDetails(delta.Deletions)
-	payload := replicatePayload{Delete: delta.Deletions, Whole: true}
+	payload := replicatePayload{Root: r.Root, Delete: delta.Deletions, Whole: true}
 	c.Total = plan.Progress{Bytes: tarSize(from.Entries), Files: primary.Files}
 	// A replica that holds most of the tree gets only what differs.
 	if replica.Exists && len(delta.Send) <= len(from.Entries)/2 {

@@ -72,6 +72,10 @@ func TestCommandsWithoutNetwork(t *testing.T) {
 		{name: "bad --var", files: map[string]string{"c.hcl": goodConfig}, args: []string{"validate", "--var", "novalue"},
 			code: 1, stderr: "want name=value"},
 		{name: "version", args: []string{"version"}, stdout: "shoal "},
+		{name: "apply --json cannot ask", files: map[string]string{"c.hcl": goodConfig}, args: []string{"apply", "--json"},
+			code: 1, stderr: "--json leaves no terminal to ask on: pass --yes, or apply a saved plan", noStdout: true},
+		{name: "apply without a terminal cannot ask", files: map[string]string{"c.hcl": goodConfig}, args: []string{"apply"},
+			code: 1, stderr: "stdin is not a terminal: pass --yes", noStdout: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,6 +86,9 @@ func TestCommandsWithoutNetwork(t *testing.T) {
 			if !strings.Contains(out, tt.stdout) {
 				t.Errorf("stdout lacks %q:\n%s", tt.stdout, out)
 			}
+			if tt.noStdout && out != "" {
+				t.Errorf("stdout should stay empty:\n%s", out)
+			}
 			if !strings.Contains(errs, tt.stderr) {
 				t.Errorf("stderr lacks %q:\n%s", tt.stderr, errs)
 			}
@@ -89,5 +96,21 @@ func TestCommandsWithoutNetwork(t *testing.T) {
 				t.Errorf("a Go panic reached the user:\n%s", errs)
 			}
 		})
+	}
+}
+
+// A block's checks run at load and again per node at compile: a warning
+// they give is printed once.
+func TestAWarningIsPrintedOnce(t *testing.T) {
+	cfg := strings.Replace(goodConfig, `storage = "nas"`, `storage = "nas"
+
+  ssh_trust "files" {
+    on   = "web2"
+    to   = "web1"
+    sftp = true
+  }`, 1)
+	code, _, errs := run(t, map[string]string{"c.hcl": cfg}, "validate")
+	if code != 0 || strings.Count(errs, "Warning: SFTP as root") != 1 {
+		t.Errorf("exit %d, want 0 and the warning once:\n%s", code, errs)
 	}
 }
