@@ -13,8 +13,15 @@ import (
 	"github.com/shoal-sh/shoal/recipes"
 )
 
-// TestEveryRecipeLoads gives each built-in recipe a minimal site and
-// checks it loads clean, with folders of every kind.
+// requiredParams are the params each recipe needs a site to set, as a
+// site sets them.
+var requiredParams = map[string]string{
+	"expressionengine": `params = { domain = "site.example", db_name = "ee", db_user = "ee", db_password = "secret" }`,
+}
+
+// TestEveryRecipeLoads gives each built-in recipe a minimal site (a
+// primary, a replica, a dns node) and checks it loads clean, with folders
+// of user data (shared or each node's own), caches and writable folders.
 func TestEveryRecipeLoads(t *testing.T) {
 	files, err := fs.Glob(recipes.FS, "*.hcl")
 	if err != nil {
@@ -30,7 +37,16 @@ func TestEveryRecipeLoads(t *testing.T) {
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			site := filepath.Join(t.TempDir(), "site.hcl")
-			src := `node "web1" {}
+			src := `node "web1" {
+  address = "10.0.0.11"
+}
+node "web2" {
+  address = "10.0.0.12"
+}
+node "dns" {
+  address = "10.0.0.53"
+  roles   = ["dns"]
+}
 storage "nas" {
   type  = "mounted"
   mount = "/mnt/nas"
@@ -39,8 +55,9 @@ site "s" {
   recipe  = "` + name + `"
   root    = "/var/www/s"
   primary = "web1"
-  nodes   = ["web1"]
+  nodes   = ["web1", "web2"]
   storage = "nas"
+  ` + requiredParams[name] + `
 }
 `
 			if err := os.WriteFile(site, []byte(src), 0o644); err != nil {
@@ -54,9 +71,10 @@ site "s" {
 				t.Fatalf("recipe %s does not load clean:\n%s", name, out.String())
 			}
 			s := cfg.Site("s")
-			if len(s.BlocksOf("dynamic_dir")) == 0 || len(s.BlocksOf("cache_dir")) == 0 || len(s.BlocksOf("writable")) == 0 {
-				t.Errorf("recipe %s: %d dynamic, %d cache, %d writable folders; want some of each",
-					name, len(s.BlocksOf("dynamic_dir")), len(s.BlocksOf("cache_dir")), len(s.BlocksOf("writable")))
+			data := len(s.BlocksOf("dynamic_dir")) + len(s.BlocksOf("local_dir"))
+			if data == 0 || len(s.BlocksOf("cache_dir")) == 0 || len(s.BlocksOf("writable")) == 0 {
+				t.Errorf("recipe %s: %d dynamic or local, %d cache, %d writable folders; want some of each",
+					name, data, len(s.BlocksOf("cache_dir")), len(s.BlocksOf("writable")))
 			}
 			if cfg.Recipes[name].Description == "" {
 				t.Errorf("recipe %s has no description", name)
