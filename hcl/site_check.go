@@ -140,7 +140,8 @@ func (c *siteCheck) params(r *Recipe, ctx *hashicl.EvalContext) {
 			c.fail("params", "Missing param",
 				"Site %q: recipe %q needs param %q (%s), declared at %s; set it with params = { %s = ... }.",
 				s.Name, r.Name, p.Name, orNone(p.Description), p.DeclRange, p.Name)
-			continue
+			// unknown, so the blocks that read it say nothing more of it
+			v = cty.DynamicVal
 		}
 		s.Params[p.Name] = p.value(v)
 	}
