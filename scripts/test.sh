@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_pkgs=(openssh-server openssh-client netbase sshfs fuse3 iproute2 tmux tar coreutils findutils util-linux shellcheck rsync python3 nginx curl mariadb-server bind9 bind9-dnsutils)
+need_pkgs=(openssh-server openssh-client netbase sshfs fuse3 iproute2 tmux tar coreutils findutils util-linux shellcheck rsync python3 nginx curl
+	mariadb-server mariadb-client memcached php8.2-fpm python3-yaml bind9 bind9-dnsutils)
 missing=()
 for p in "${need_pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
