@@ -10,15 +10,22 @@ import (
 	"github.com/zclconf/go-cty/cty/gocty"
 
 	"github.com/shoal-sh/shoal/block"
+	"github.com/shoal-sh/shoal/facts"
 	"github.com/shoal-sh/shoal/hcl"
 	"github.com/shoal-sh/shoal/steps"
 )
 
 // Compiled is a configuration turned into steps on nodes, with the
-// relations between them resolved.
+// relations between them resolved. A plan expands it (see Planner.Plan):
+// Entries then also holds the steps its Expanders stood for, which the
+// Runner must find.
 type Compiled struct {
 	Entries []steps.Entry
 	graph   *graph
+	// compiled are the entries as compiled, before any expansion; cfg
+	// names blocks in diagnostics when the graph is rebuilt.
+	compiled []steps.Entry
+	cfg      *hcl.Config
 }
 
 // Compile turns a config into entries: per site, the built-in steps (its
@@ -81,7 +88,7 @@ func relate(entries []steps.Entry, cfg *hcl.Config) (*Compiled, hashicl.Diagnost
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	return &Compiled{Entries: entries, graph: g}, nil
+	return &Compiled{Entries: entries, graph: g, compiled: entries, cfg: cfg}, nil
 }
 
 type compiler struct {
@@ -132,7 +139,8 @@ func (c *compiler) site(site *hcl.Site) {
 		Name: site.Name, Root: site.Root, Primary: site.Primary,
 		Nodes: site.Nodes, Replicas: site.Replicas(),
 		Owner: site.Owner, Group: site.Group, Merge: site.OnConflict == "merge",
-		Secrets: c.cfg.SensitiveValues(),
+		FollowRootLink: site.FollowRootLink,
+		Secrets:        c.cfg.SensitiveValues(),
 	}
 	if s.Group == "" {
 		s.Group = site.Owner
@@ -140,6 +148,9 @@ func (c *compiler) site(site *hcl.Site) {
 	if st != nil {
 		c.storage(st, site)
 		s.Storage = &steps.Storage{Type: st.Type, Mount: st.Mount, Check: mountCheck(st, serverAddress(st, c.cfg))}
+		if st.ServedInPlace() {
+			s.Storage.ServedBy = st.Server
+		}
 	}
 	c.checks(site, s, st)
 
@@ -150,10 +161,75 @@ func (c *compiler) site(site *hcl.Site) {
 	for _, b := range site.Blocks {
 		s.Claims = append(s.Claims, kinds[b.Kind].Claims(b)...)
 	}
+	first := len(c.entries)
+	rootCheck := c.rootChecks(site, s)
 	for _, b := range site.Blocks {
 		c.block(site, s, kinds[b.Kind], b)
 	}
 	c.replicate(s)
+	c.guard(first, site, rootCheck)
+}
+
+// rootChecks checks each node's root (a root that is a link is refused
+// unless the site follows it) and, on the primary, the way to each of the
+// site's declared folders; it returns each node's check.
+func (c *compiler) rootChecks(site *hcl.Site, s *steps.Site) map[string]string {
+	checks := map[string]string{}
+	for _, n := range site.Nodes {
+		check := &steps.SiteRoot{NodeName: n, Site: site.Name, Root: site.Root, Primary: n == site.Primary, FollowLink: site.FollowRootLink}
+		if n == site.Primary {
+			check.Folders = declaredFolders(s)
+		}
+		checks[n] = check.ID()
+		c.add(steps.Entry{Site: site.Name, Step: check})
+	}
+	return checks
+}
+
+// guard makes every entry compiled for the site since first wait on its
+// node's root check, and a replica's tree on the primary's too: while a
+// root is refused, nothing of the site there is planned.
+func (c *compiler) guard(first int, site *hcl.Site, rootCheck map[string]string) {
+	for i := first; i < len(c.entries); i++ {
+		e := &c.entries[i]
+		n := e.Step.Node()
+		check, ok := rootCheck[n]
+		if !ok || e.Site != site.Name || e.Step.ID() == check {
+			continue
+		}
+		e.Guards = append(e.Guards, check)
+		if e.Step.Kind() == "replicate" {
+			e.Guards = append(e.Guards, rootCheck[site.Primary])
+		}
+	}
+}
+
+// declaredFolders lists the site's folders for the primary's root check:
+// every folder a block claims under the root, but writable ones on the
+// storage (reached through shoal's own link; their perms step checks the
+// way on the node).
+func declaredFolders(s *steps.Site) []steps.SiteFolder {
+	var fs []steps.SiteFolder
+	for _, cl := range s.Claims {
+		if cl.Space != block.InRoot || cl.Use == block.Written {
+			continue
+		}
+		if cl.Use == block.Owned && insideShared(s, cl.Path) {
+			continue
+		}
+		fs = append(fs, steps.SiteFolder{Kind: cl.Decl.Kind, Dir: cl.Path})
+	}
+	return fs
+}
+
+// insideShared says whether p lies strictly inside a shared folder.
+func insideShared(s *steps.Site, p string) bool {
+	for _, cl := range s.Claims {
+		if cl.Space == block.InRoot && cl.Use == block.Shared && p != cl.Path && block.Within(p, cl.Path) {
+			return true
+		}
+	}
+	return false
 }
 
 // block compiles one block of a site through its kind; a step's entries
@@ -199,10 +275,10 @@ func (c *compiler) block(site *hcl.Site, s *steps.Site, k *steps.Kind, b *block.
 			e.After = append(e.After, steps.Ref{Site: site.Name, Node: n, Kind: kind})
 		}
 		for _, r := range b.After {
-			e.After = append(e.After, steps.Ref{Site: site.Name, Node: n, Block: r.String(), Near: true, Range: r.Range.Ptr()})
+			e.After = append(e.After, declaredRef(site.Name, n, r))
 		}
 		for _, r := range b.OnChange {
-			ref := steps.Ref{Site: site.Name, Node: n, Block: r.String(), Near: true, Range: r.Range.Ptr()}
+			ref := declaredRef(site.Name, n, r)
 			if e.Unconditional {
 				e.After = append(e.After, ref)
 				continue
@@ -211,6 +287,20 @@ func (c *compiler) block(site *hcl.Site, s *steps.Site, k *steps.Kind, b *block.
 		}
 	}
 	c.addFrom(b, entries)
+}
+
+// declaredRef is what a step on node declares in after or on_change: a
+// block of its site (its entry on the node if it has one, else all of
+// them), or a built-in step of the site on the node (mounts serve every
+// site of a node).
+func declaredRef(site, node string, r block.Ref) steps.Ref {
+	if r.Label == "" {
+		if r.Kind == "mount" {
+			site = ""
+		}
+		return steps.Ref{Site: site, Node: node, Kind: r.Kind, Range: r.Range.Ptr()}
+	}
+	return steps.Ref{Site: site, Node: node, Block: r.String(), Near: true, Range: r.Range.Ptr()}
 }
 
 // on resolves a step's `on` to nodes, in config order: "primary",
@@ -304,6 +394,9 @@ func (c *compiler) storage(st *hcl.Storage, site *hcl.Site) {
 	credentials := credentialsFile(st)
 	options := steps.MountOptions(st.Type, st.Export, st.Options, credentials)
 	for _, n := range site.Nodes {
+		if n == st.Server && st.ServedInPlace() {
+			continue // its folder is the storage: nothing to mount there
+		}
 		cred := &steps.Credentials{NodeName: n, Path: credentials, Content: st.Credentials}
 		if credentials != "" {
 			c.add(steps.Entry{Step: cred, After: []steps.Ref{{Kind: "export"}}})
@@ -320,6 +413,7 @@ func (c *compiler) storage(st *hcl.Storage, site *hcl.Site) {
 		mount := &steps.Mount{
 			NodeName: n, MountPoint: st.Mount, Type: st.Type,
 			ExpectSource: expectedSource(st, addr), VerifyOnly: st.Type == "mounted",
+			Storage: st.Name, MoveAside: st.MountOver == "move_aside",
 		}
 		if st.Type == "sshfs" {
 			mount.Login, mount.Server = steps.SSHFSLogin(st.Mount, addr, options), st.Server
@@ -346,24 +440,29 @@ func credentialsFile(st *hcl.Storage) string {
 	return steps.CredentialsDir + "/" + st.Name + ".cred"
 }
 
-// checks: the primary holds the installed site and the recipe's detect
-// files; the owner's numbers match wherever files on the storage are
+// checks: the primary holds the recipe's detect files; the owner's
+// numbers match wherever files on the storage are
 // written (every node of the site, and an nfs server: the Aegir caveat).
 func (c *compiler) checks(site *hcl.Site, s *steps.Site, st *hcl.Storage) {
-	c.add(steps.Entry{Site: site.Name, Step: &steps.SiteRoot{NodeName: site.Primary, Site: site.Name, Root: site.Root}})
 	if len(site.Detect) > 0 {
 		c.add(steps.Entry{Site: site.Name, Step: &steps.Detect{NodeName: site.Primary, Site: site.Name, Recipe: site.RecipeName, Root: site.Root, Files: site.Detect}})
 	}
 	if site.Owner == "" {
 		return
 	}
-	others := append([]string(nil), site.Nodes...)
-	if st != nil && st.Type == "nfs" && st.Server != "" {
-		others = append(others, st.Server)
+	places := map[string][]string{}
+	for _, n := range site.Nodes {
+		places[n] = []string{site.Root}
 	}
-	for _, n := range others {
-		if n != site.Primary {
-			c.add(steps.Entry{Site: site.Name, Step: &steps.UserIDs{NodeName: n, Owner: site.Owner, Reference: site.Primary}})
+	if st != nil && st.Type == "nfs" && st.Server != "" {
+		places[st.Server] = append(places[st.Server], st.Export)
+	}
+	for _, n := range c.cfg.Nodes {
+		if ps, ok := places[n.Name]; ok && n.Name != site.Primary {
+			c.add(steps.Entry{Site: site.Name, Step: &steps.UserIDs{
+				NodeName: n.Name, Site: site.Name, Owner: site.Owner, Group: s.Group, Reference: site.Primary,
+				FixIDs: site.FixIDs, Places: ps,
+			}})
 		}
 	}
 }
@@ -372,7 +471,8 @@ func (c *compiler) checks(site *hcl.Site, s *steps.Site, st *hcl.Storage) {
 // folders have moved, leaving out what blocks claim: shared and written
 // paths entirely, the contents of purged and local folders.
 func (c *compiler) replicate(s *steps.Site) {
-	var skip, empty []string
+	var skip []string
+	var empty []facts.EmptyDir
 	for _, cl := range s.Claims {
 		if cl.Space != block.InRoot {
 			continue
@@ -381,13 +481,14 @@ func (c *compiler) replicate(s *steps.Site) {
 		case block.Shared, block.Written:
 			skip = append(skip, cl.Path)
 		case block.Purged, block.Local:
-			empty = append(empty, cl.Path)
+			empty = append(empty, facts.EmptyDir{Path: cl.Path, Keep: cl.Keep})
 		}
 	}
 	for _, n := range s.Replicas {
 		c.add(steps.Entry{
 			Site: s.Name,
-			Step: &steps.Replicate{Site: s.Name, Primary: s.Primary, NodeName: n, Root: s.Root, Skip: skip, Empty: empty},
+			Step: &steps.Replicate{Site: s.Name, Primary: s.Primary, NodeName: n, Root: s.Root, Skip: skip, Empty: empty,
+				FollowRootLink: s.FollowRootLink},
 			After: []steps.Ref{
 				{Site: s.Name, Node: s.Primary, Kind: "relocate"},
 				{Node: n, Kind: "users"},

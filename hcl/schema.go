@@ -58,6 +58,7 @@ var storageSchema = &hashicl.BodySchema{
 		{Name: "options"},
 		{Name: "allow"},
 		{Name: "credentials"},
+		{Name: "mount_over"},
 	},
 }
 
@@ -70,6 +71,8 @@ var siteAttributes = []hashicl.AttributeSchema{
 	{Name: "owner"},
 	{Name: "group"},
 	{Name: "on_conflict"},
+	{Name: "follow_root_link"},
+	{Name: "fix_ids"},
 	{Name: "params"},
 }
 

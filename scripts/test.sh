@@ -30,7 +30,7 @@ go tool staticcheck ./...
 echo "== shellcheck (every step's script goldens)"
 # SC2034: a step binds all its values ahead of a constant body; a state
 # may use only some of them.
-find steps/testdata -name '*.sh' -print0 | xargs -0 shellcheck -s sh -S warning -e SC2034
+find steps/testdata cluster/testdata -name '*.sh' -print0 | xargs -0 shellcheck -s sh -S warning -e SC2034
 echo "== shellcheck (the scripts recipes install)"
 find recipes -name '*.sh' -print0 | xargs -0 -r shellcheck -s sh
 echo "== go test"

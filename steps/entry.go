@@ -24,6 +24,10 @@ type Entry struct {
 	// that follows a change sets it on the former (a service's start
 	// beside its reload).
 	Unconditional bool
+	// Guards are the IDs of steps that check this one's ground (the site
+	// root on its node, and on the primary for what reads it): while one
+	// of them refuses, this one is left alone.
+	Guards []string
 }
 
 // Ref selects entries. Empty fields match anything; with Near, Node is a
@@ -50,7 +54,10 @@ type Site struct {
 	Owner    string // "" when the site sets none
 	Group    string // the owner's group when the site sets none
 	Merge    bool   // on_conflict = "merge"
-	Storage  *Storage
+	// FollowRootLink: the site accepts a root that is a symlink on a node
+	// and works in the folder it points to.
+	FollowRootLink bool
+	Storage        *Storage
 	// Claims are every block's claims, evaluated.
 	Claims []block.Claim
 	// Secrets are the configuration's sensitive values, for steps that
@@ -65,6 +72,10 @@ type Storage struct {
 	// Check is what relocate proves of the mount before it moves or
 	// links anything (see Relocate.MountCheck).
 	Check string
+	// ServedBy is the server when it uses the storage in place, its
+	// export being the mount point (Pack): there the storage is a local
+	// folder, not a mount.
+	ServedBy string
 }
 
 // Unit is one block of one site, as its kind's Compile sees it.
@@ -110,17 +121,18 @@ func (u *Unit) Each(make func(node string, d *block.Decl) (Step, hashicl.Diagnos
 	return out, diags
 }
 
-// claimed reports whether p lies in, or is, a claim of one of the uses;
-// equal says p is that claim's path.
+// claimed reports whether p (a path or a pattern) lies in, or is, a
+// claim of one of the uses, a claim's pattern included; equal says p is
+// that claim's path, or one of its pattern's matches.
 func (s *Site) claimed(p string, uses ...block.Use) (inside, equal bool) {
 	for _, c := range s.Claims {
 		if c.Space != block.InRoot || !hasUse(uses, c.Use) {
 			continue
 		}
-		if p == c.Path {
+		if p == c.Path || (!block.IsPattern(p) && block.Match(c.Path, p)) {
 			return true, true
 		}
-		if within(p, c.Path) {
+		if block.Covers(c.Path, p) {
 			inside = true
 		}
 	}
