@@ -342,7 +342,7 @@ func killDumpMidway(t *testing.T, db *mariaDB, master side) {
 	if err := dump.Start(); err != nil {
 		t.Fatal(err)
 	}
-	partial := filepath.Join(master.root, "assets/sql/.dump.partial")
+	partial := filepath.Join(master.root, "assets/sql/dump.partial")
 	for i := 0; ; i++ {
 		if b, err := os.ReadFile(partial); err == nil && strings.Contains(string(b), "exp_actions") {
 			break

@@ -18,7 +18,7 @@
 # it. Output only on failure (cron mails it).
 #
 # The master keeps one dump, dump-<UTC time>.sql in sql_dir, written under
-# a hidden temporary name and renamed once mysqldump has finished; a
+# a temporary name (dump.partial) and renamed once mysqldump has finished; a
 # mirror pulls only such names, imports the newest, and removes it once
 # the import succeeded, recording its name so it is not pulled again.
 # Mirrors pull over SSH from an rrsync -ro login: they can read the
@@ -114,7 +114,9 @@ case $job in
 dump)
 	mkdir -p -- "$dumps"
 	name=dump-$(date -u +%Y%m%dT%H%M%S.%NZ).sql
-	tmp=$dumps/.dump.partial
+	# not a dot-file: replicate copies a local folder's top-level ones,
+	# and not dump-*.sql: mirrors pull only those
+	tmp=$dumps/dump.partial
 	rm -f -- "$tmp"
 	if ! mysqldump --defaults-extra-file="$cnf" --single-transaction --quick --hex-blob "$db" > "$tmp"; then
 		rm -f -- "$tmp"
