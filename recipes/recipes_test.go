@@ -45,7 +45,16 @@ func TestEveryRecipeLoads(t *testing.T) {
 				}
 			}
 			site := filepath.Join(t.TempDir(), "site.hcl")
-			src := `node "web1" {}
+			src := `node "web1" {
+  address = "10.0.0.11"
+}
+node "web2" {
+  address = "10.0.0.12"
+}
+node "dns" {
+  address = "10.0.0.53"
+  roles   = ["dns"]
+}
 storage "nas" {
   type  = "mounted"
   mount = "/mnt/nas"
@@ -54,7 +63,7 @@ site "s" {
   recipe  = "` + name + `"
   root    = "/var/www/s"
   primary = "web1"
-  nodes   = ["web1"]
+  nodes   = ["web1", "web2"]
   storage = "nas"
   ` + paramsArg(params) + `
 }
@@ -208,7 +217,9 @@ site "d" {
 }
 
 // TestShownRecipesLoadAgain: what `shoal recipes show` prints of each
-// built-in recipe, every default spelled out, loads as a recipe again.
+// built-in recipe, every default spelled out, loads as a recipe again
+// (beside a copy of the recipe's own folder, which its templatefile()
+// calls read, as a user taking the recipe over would copy it).
 func TestShownRecipesLoadAgain(t *testing.T) {
 	l := hcl.NewLoader(steps.BlockKinds())
 	empty := filepath.Join(t.TempDir(), "empty.hcl")
@@ -225,7 +236,9 @@ func TestShownRecipesLoadAgain(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			again := filepath.Join(t.TempDir(), "again.hcl")
+			dir := t.TempDir()
+			copyRecipeFolder(t, name, dir)
+			again := filepath.Join(dir, "again.hcl")
 			renamed := strings.Replace(string(shown), "\nrecipe \""+name+"\" {", "\nrecipe \"shown\" {", 1)
 			if err := os.WriteFile(again, []byte(renamed), 0o644); err != nil {
 				t.Fatal(err)
@@ -236,5 +249,30 @@ func TestShownRecipesLoadAgain(t *testing.T) {
 				t.Errorf("recipes show %s does not load again:\n%s\n%s", name, out.String(), shown)
 			}
 		})
+	}
+}
+
+// copyRecipeFolder copies the built-in recipe name's folder, if it has
+// one, into dir.
+func copyRecipeFolder(t *testing.T, name, dir string) {
+	t.Helper()
+	if _, err := fs.Stat(recipes.FS, name); err != nil {
+		return
+	}
+	err := fs.WalkDir(recipes.FS, name, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := recipes.FS.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, p), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_pkgs=(openssh-server openssh-client netbase sshfs fuse3 iproute2 tmux tar coreutils findutils util-linux shellcheck rsync python3 nginx curl
-	mariadb-server mariadb-client memcached php8.2-fpm python3-yaml)
+	mariadb-server mariadb-client memcached php8.2-fpm python3-yaml bind9 bind9-dnsutils)
 missing=()
 for p in "${need_pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -31,5 +31,7 @@ echo "== shellcheck (every step's script goldens)"
 # SC2034: a step binds all its values ahead of a constant body; a state
 # may use only some of them.
 find steps/testdata cluster/testdata -name '*.sh' -print0 | xargs -0 shellcheck -s sh -S warning -e SC2034
+echo "== shellcheck (the scripts recipes install)"
+find recipes -name '*.sh' -print0 | xargs -0 -r shellcheck -s sh
 echo "== go test"
 go test -count=1 -timeout 20m "$@" ./...
