@@ -127,12 +127,11 @@ func (d *dialer) connect(ctx context.Context, via *ssh.Client, e endpoint, p pee
 	defer cancel()
 	var proxy *proxyConn
 	fail := func(stage string, err error) error {
+		dialErr := &DialError{Node: p.name, Addr: p.addr, Stage: stage, Timeout: e.connectTimeout, Err: err}
 		if proxy != nil {
-			if said := proxy.said(); len(said) > 0 {
-				err = fmt.Errorf("%w; the ProxyCommand said: %s", err, strings.Join(said, " / "))
-			}
+			dialErr.Said = proxy.said()
 		}
-		return &DialError{Node: p.name, Addr: p.addr, Stage: stage, Timeout: e.connectTimeout, Err: err}
+		return dialErr
 	}
 
 	var raw net.Conn

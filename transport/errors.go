@@ -19,10 +19,15 @@ type DialError struct {
 	Stage   string // "dial" or "handshake"
 	Timeout time.Duration
 	Err     error
+	Said    []string // a ProxyCommand's last lines on stderr, which say why better than a broken pipe
 }
 
 func (e *DialError) Error() string {
-	return fmt.Sprintf("%s (%s): %s: %s", e.Node, e.Addr, e.Stage, e.reason())
+	msg := fmt.Sprintf("%s (%s): %s: %s", e.Node, e.Addr, e.Stage, e.reason())
+	if len(e.Said) > 0 {
+		msg += "; the ProxyCommand said: " + strings.Join(e.Said, " / ")
+	}
+	return msg
 }
 
 func (e *DialError) Unwrap() error { return e.Err }
