@@ -35,7 +35,7 @@ func TestPatternsMatchOneLevelPerWildcard(t *testing.T) {
 		got = append(got, string(e.Type)+" "+e.Path)
 	}
 	want := []string{
-		"f index.php", "d sites", "l sites/alias.com", "d sites/all", "d sites/all/modules", "d sites/all/modules/gallery",
+		"d .", "f index.php", "d sites", "l sites/alias.com", "d sites/all", "d sites/all/modules", "d sites/all/modules/gallery",
 		"d sites/all/modules/gallery/files", "f sites/all/modules/gallery/files/icon.png",
 		"d sites/default", "d sites/default/private", "d sites/default/private/keep",
 		"f sites/default/private/keep/k", "d sites/default/private/tmp", "d sites/example.com",

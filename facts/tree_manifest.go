@@ -59,7 +59,8 @@ func ReadTreeManifest(ctx context.Context, src Source, node string, t TreeManife
 }
 
 // ParseTreeManifest reads the output of TreeManifest's command. The root
-// itself is not an entry.
+// itself is the entry ".": its mode and owner are part of the tree, as
+// TreeDigest hashes them.
 func ParseTreeManifest(sec Section) (Manifest, error) {
 	if err := treeStatus(sec); err != nil {
 		return Manifest{}, err
@@ -76,10 +77,11 @@ func ParseTreeManifest(sec Section) (Manifest, error) {
 	}
 	m := Manifest{Exists: true}
 	for i := 0; i+2 < len(fields); i += 3 {
-		if fields[i+1] == "" {
-			continue // the root
+		path := fields[i+1]
+		if path == "" {
+			path = "." // the root
 		}
-		e, err := parseEntry(fields[i], fields[i+1], fields[i+2])
+		e, err := parseEntry(fields[i], path, fields[i+2])
 		if err != nil {
 			return Manifest{}, err
 		}

@@ -104,11 +104,11 @@ func TestTreeManifest(t *testing.T) {
 	for _, e := range m.Entries {
 		got = append(got, string(e.Type)+" "+e.Path+" "+e.Link)
 	}
-	want := []string{"f [glob]more ", "f a\nb ", "d cache ", "d d ", "l d/l ../a\nb"}
+	want := []string{"d . ", "f [glob]more ", "f a\nb ", "d cache ", "d d ", "l d/l ../a\nb"}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("(-want +got)\n%s", d)
 	}
-	if e := m.Entries[1]; e.Size != 2 || e.MTime != 1700000000 || e.Mode != 0o644 {
+	if e := m.Entries[2]; e.Size != 2 || e.MTime != 1700000000 || e.Mode != 0o644 {
 		t.Errorf("entry a\\nb: %+v", e)
 	}
 }
@@ -148,7 +148,7 @@ func TestTreeKeepsGuardFiles(t *testing.T) {
 		got = append(got, string(e.Type)+" "+e.Path)
 	}
 	sort.Strings(got)
-	want := []string{"d cache", "f cache/.dotdir/inside", "d cache/.dotdir", "f cache/.htaccess", "d cache/[k]*", "f cache/[k]*/f",
+	want := []string{"d .", "d cache", "f cache/.dotdir/inside", "d cache/.dotdir", "f cache/.htaccess", "d cache/[k]*", "f cache/[k]*/f",
 		"f cache/index.html", "d cachedir", "f cachedir/.not-a-guard", "d log", "f log/.gitignore"}
 	sort.Strings(want)
 	if d := cmp.Diff(want, got); d != "" {

@@ -389,3 +389,29 @@ func TestReplicateRefusesAPrimaryRootLink(t *testing.T) {
 		t.Error("the root's name was run")
 	}
 }
+
+// The root's own mode is part of the tree: a replica whose root differs
+// (a stream cut before tar set it) is planned, sent just the root, and
+// converges, where it once planned "copy 0 files" forever.
+func TestReplicateFixesTheRootItself(t *testing.T) {
+	s := newReplicaSetup(t, "web2")
+	if _, err := s.apply(t, s.diff(t)); err != nil {
+		t.Fatal(err)
+	}
+	failOn(t, os.Chmod(s.root("web2"), 0o700))
+	cs := s.diff(t)
+	p, err := plan.DecodePayload[replicatePayload](cs[0])
+	failOn(t, err)
+	if cs[0].Action != plan.Update || p.Whole || p.Send == "" {
+		t.Fatalf("want an update sending the root alone: %s %q %+v", cs[0].Action, cs[0].Summary, p)
+	}
+	if _, err := s.apply(t, cs); err != nil {
+		t.Fatal(err)
+	}
+	if c := s.diff(t)[0]; c.Action != plan.NoOp {
+		t.Errorf("after the apply: %s %q", c.Action, c.Summary)
+	}
+	if st, err := os.Stat(s.root("web2")); err != nil || st.Mode().Perm() == 0o700 {
+		t.Errorf("the replica's root: %v %v", st.Mode(), err)
+	}
+}
