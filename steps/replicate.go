@@ -28,6 +28,9 @@ type Replicate struct {
 	PrimaryRoot string // the tree on the primary when not Root (tests: Local hosts share one disk)
 	Skip        []string
 	Empty       []string
+	// Seed lists files among Skip that each node edits in place: a
+	// replica without one gets the primary's copy, once (see seed).
+	Seed []string
 	// StallTimeout drops a replica that accepts no data for this long;
 	// DefaultStallTimeout when zero.
 	StallTimeout time.Duration
@@ -46,6 +49,7 @@ type replicatePayload struct {
 	Delete []string `json:"delete,omitempty"` // paths relative to the replica's root, deepest first
 	Send   []string `json:"send,omitempty"`   // the paths to stream; absent: the whole tree
 	Whole  bool     `json:"whole,omitempty"`  // stream the whole tree
+	Seed   []string `json:"seed,omitempty"`   // Seed files the replica lacks, copied once
 }
 
 func (r *Replicate) ID() string   { return changeID(r.NodeName, r.Kind(), r.Root) }
@@ -68,10 +72,10 @@ func (r *Replicate) manifest(root string) facts.TreeManifest {
 }
 
 func (r *Replicate) Facts() []NodeFact {
-	return []NodeFact{
+	return append([]NodeFact{
 		{Node: r.Primary, Fact: r.digest(r.primaryRoot())},
 		{Node: r.NodeName, Fact: r.digest(r.Root)},
-	}
+	}, r.seedFacts()...)
 }
 
 // Diff compares the trees' digests; only when they differ does it fetch
@@ -90,8 +94,17 @@ func (r *Replicate) Diff(ctx context.Context, src facts.Source) (*plan.Change, e
 	if err != nil {
 		return nil, err
 	}
+	seeds, err := r.missingSeeds(ctx, src)
+	if err != nil {
+		return nil, err
+	}
 	if replica.Exists && replica.Digest == primary.Digest {
-		c.Action, c.Reason = plan.NoOp, fmt.Sprintf("tree equals %s's (%s files)", r.Primary, groupThousands(primary.Files))
+		if len(seeds) == 0 {
+			c.Action, c.Reason = plan.NoOp, fmt.Sprintf("tree equals %s's (%s files)", r.Primary, groupThousands(primary.Files))
+			return c, nil
+		}
+		c.Action, c.Summary = plan.Update, r.seedSummary(seeds)
+		plan.SetPayload(c, replicatePayload{Seed: seeds})
 		return c, nil
 	}
 	from, err := facts.ReadTreeManifest(ctx, src, r.Primary, r.manifest(r.primaryRoot()))
@@ -108,8 +121,11 @@ func (r *Replicate) Diff(ctx context.Context, src facts.Source) (*plan.Change, e
 		c.Action = plan.Create
 	}
 	c.Summary = delta.summary()
+	if len(seeds) > 0 {
+		c.Summary += ", " + r.seedSummary(seeds)
+	}
 	c.Details = deletionDetails(delta.Deletions)
-	payload := replicatePayload{Delete: delta.Deletions, Whole: true}
+	payload := replicatePayload{Delete: delta.Deletions, Whole: true, Seed: seeds}
 	c.Total = plan.Progress{Bytes: tarSize(from.Entries), Files: primary.Files}
 	// A replica that holds most of the tree gets only what differs.
 	if replica.Exists && len(delta.Send) <= len(from.Entries)/2 {
