@@ -133,7 +133,8 @@ func (c *compiler) site(site *hcl.Site) {
 		Name: site.Name, Root: site.Root, Primary: site.Primary,
 		Nodes: site.Nodes, Replicas: site.Replicas(),
 		Owner: site.Owner, Group: site.Group, Merge: site.OnConflict == "merge",
-		Secrets: c.cfg.SensitiveValues(),
+		SnapshotBeforeApply: site.SnapshotBeforeApply,
+		Secrets:             c.cfg.SensitiveValues(),
 	}
 	if s.Group == "" {
 		s.Group = site.Owner

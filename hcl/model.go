@@ -75,6 +75,9 @@ type Site struct {
 	Owner      string
 	Group      string // "" → the owner's primary group
 	OnConflict string // "refuse" (default) | "merge"
+	// SnapshotBeforeApply: apply takes a snapshot of a node (the site's
+	// snapshot blocks) before it changes anything there.
+	SnapshotBeforeApply bool
 	// Params holds the recipe's parameters as the site sets them (or
 	// their defaults); values of sensitive ones carry block.SensitiveMark.
 	Params map[string]cty.Value

@@ -70,6 +70,7 @@ var siteAttributes = []hashicl.AttributeSchema{
 	{Name: "group"},
 	{Name: "on_conflict"},
 	{Name: "params"},
+	{Name: "snapshot_before_apply"},
 }
 
 var recipeAttributes = []hashicl.AttributeSchema{

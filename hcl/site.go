@@ -46,6 +46,7 @@ func (d *decoder) decodeSites(base *hashicl.EvalContext, cfg *Config) []*Site {
 		a.string("owner", &s.Owner)
 		a.string("group", &s.Group)
 		a.string("on_conflict", &s.OnConflict)
+		a.bool("snapshot_before_apply", &s.SnapshotBeforeApply)
 		d.diags = append(d.diags, a.diags...)
 		mark := len(d.diags)
 		own := d.decodeBody(content, d.origin(b, describeOwner("site", name)))
@@ -64,6 +65,7 @@ func (d *decoder) decodeSites(base *hashicl.EvalContext, cfg *Config) []*Site {
 		check.blocks(recipe, own, ownDiags, base)
 		check.detect(recipe, base)
 		check.storage()
+		check.snapshotBeforeApply()
 		sites = append(sites, s)
 	}
 	d.checkSharedRoots(sites)
