@@ -59,7 +59,7 @@ type Site struct {
 	// SnapshotBeforeApply: the site's snapshot blocks take a snapshot of
 	// a node before apply changes anything there (see Entry.Ahead).
 	SnapshotBeforeApply bool
-	Storage  *Storage
+	Storage             *Storage
 	// Claims are every block's claims, evaluated.
 	Claims []block.Claim
 	// Secrets are the configuration's sensitive values, for steps that
