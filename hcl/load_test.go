@@ -39,7 +39,7 @@ func TestLoadDecodesEveryBlock(t *testing.T) {
 	wantNodes := []*Node{
 		{Name: "web1", Host: "10.0.0.11", User: "deploy", Port: 2222, Sudo: true, Roles: []string{"web"}},
 		{Name: "web2", Host: "web2"},
-		{Name: "files", Host: "10.0.0.5", Jump: "bastion", IdentityFile: "~/.ssh/files"},
+		{Name: "files", Host: "10.0.0.5", Address: "192.168.1.5", Jump: "bastion", IdentityFile: "~/.ssh/files"},
 	}
 	if diff := cmp.Diff(wantNodes, cfg.Nodes, ignoreRanges); diff != "" {
 		t.Errorf("nodes (-want +got):\n%s", diff)

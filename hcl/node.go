@@ -1,6 +1,8 @@
 package hcl
 
 import (
+	"strings"
+
 	hashicl "github.com/hashicorp/hcl/v2"
 
 	"github.com/shoal-sh/shoal/block"
@@ -25,6 +27,7 @@ func (d *decoder) decodeNodes(ctx *hashicl.EvalContext) []*Node {
 		n := &Node{Name: name, Host: name, DeclRange: b.DefRange}
 		a := attrs{all: content.Attributes, ctx: ctx}
 		a.string("host", &n.Host)
+		a.string("address", &n.Address)
 		a.string("user", &n.User)
 		a.int("port", &n.Port)
 		a.bool("sudo", &n.Sudo)
@@ -38,6 +41,10 @@ func (d *decoder) decodeNodes(ctx *hashicl.EvalContext) []*Node {
 		if n.Host == "" || block.HasControl(n.Host) || n.Host[0] == '-' {
 			d.diags = append(d.diags, errorAt(rangeOf(content.Attributes, "host", b.DefRange), "Invalid host",
 				"Node %q needs a host: an address or an ~/.ssh/config alias, not starting with '-'.", name))
+		}
+		if _, set := content.Attributes["address"]; set && (n.Address == "" || strings.ContainsAny(n.Address, " \t\"',") || block.HasControl(n.Address) || n.Address[0] == '-') {
+			d.diags = append(d.diags, errorAt(rangeOf(content.Attributes, "address", b.DefRange), "Invalid address",
+				"Node %q: address is how other nodes reach it (an IP address or a name), without blanks, quotes or commas, not starting with '-'.", name))
 		}
 		if n.Port < 0 || n.Port > 65535 {
 			d.diags = append(d.diags, errorAt(rangeOf(content.Attributes, "port", b.DefRange), "Invalid port",

@@ -4,6 +4,12 @@ node "files" {
 }
 node "web1" { host = "10.0.0.11" }
 
+# an address other nodes could not use: it is written into their files
+node "web2" {
+  host    = "10.0.0.12"
+  address = "10.0.0.12, 10.0.0.13"
+}
+
 storage "nas" {
   type   = "nfs"
   server = "files"

@@ -22,6 +22,7 @@ node "web2" {}
 
 node "files" {
   host          = "10.0.0.5"
+  address       = "192.168.1.5"
   jump          = "bastion"
   identity_file = "~/.ssh/files"
 }
