@@ -173,6 +173,13 @@ func (c *compiler) block(site *hcl.Site, s *steps.Site, k *steps.Kind, b *block.
 		return d, append(diags, k.Check(d)...)
 	}, Shown: func(node string) (*block.Decl, hashicl.Diagnostics) {
 		return c.cfg.EvalShown(site, b, node)
+	}, Select: func(words ...string) []string {
+		return c.selectNodes(site, words)
+	}, Address: func(node string) string {
+		if n := c.cfg.Node(node); n != nil {
+			return n.NodeAddress()
+		}
+		return ""
 	}}
 	if k.IsStep {
 		nodes, ok := c.on(site, k, b)
@@ -229,6 +236,18 @@ func (c *compiler) on(site *hcl.Site, k *steps.Kind, b *block.Decl) ([]string, b
 			return nil, false
 		}
 	}
+	nodes := c.selectNodes(site, words)
+	if len(nodes) == 0 {
+		c.diags = append(c.diags, &hashicl.Diagnostic{Severity: hashicl.DiagError, Summary: "No node to run on",
+			Detail:  fmt.Sprintf("Site %q: %s runs on %s, which names no node.", site.Name, b.Describe(), strings.Join(quoteAll(words), ", ")),
+			Subject: subject})
+		return nil, false
+	}
+	return nodes, true
+}
+
+// selectNodes resolves words as on does, to nodes in config order.
+func (c *compiler) selectNodes(site *hcl.Site, words []string) []string {
 	want := map[string]bool{}
 	for _, w := range words {
 		switch w {
@@ -256,13 +275,7 @@ func (c *compiler) on(site *hcl.Site, k *steps.Kind, b *block.Decl) ([]string, b
 			nodes = append(nodes, n.Name)
 		}
 	}
-	if len(nodes) == 0 {
-		c.diags = append(c.diags, &hashicl.Diagnostic{Severity: hashicl.DiagError, Summary: "No node to run on",
-			Detail:  fmt.Sprintf("Site %q: %s runs on %s, which names no node.", site.Name, b.Describe(), strings.Join(quoteAll(words), ", ")),
-			Subject: subject})
-		return nil, false
-	}
-	return nodes, true
+	return nodes
 }
 
 // onWords reads on's value: a string or a list of strings; nil otherwise.

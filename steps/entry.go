@@ -89,6 +89,14 @@ type Unit struct {
 	// Shown evaluates it as a plan may show it: sensitive values replaced
 	// by block.Hidden (or unknown, when not strings).
 	Shown func(node string) (*block.Decl, hashicl.Diagnostics)
+	// Select resolves words as a step's `on` does ("primary",
+	// "replicas", "all", a role or a node name of the configuration) to
+	// nodes, in config order, for kinds whose blocks name other nodes
+	// (ssh_trust's `to`).
+	Select func(words ...string) []string
+	// Address is how other nodes reach a node of the configuration
+	// (node.address); "" for no such node.
+	Address func(node string) string
 }
 
 // Each compiles a step block on every node of u.Nodes: make is given the
