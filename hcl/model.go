@@ -40,10 +40,10 @@ type Node struct {
 	// Address is how other nodes and config files reach the node
 	// (node.address in expressions); "" → Host.
 	Address      string
-	User         string // "" → ssh_config or root
+	User         string // "" → ssh_config, else the local user name (as ssh)
 	Port         int    // 0 → ssh_config or 22
 	Sudo         bool
-	Jump         string // ProxyJump, "" → ssh_config
+	Jump         string // ProxyJump, "" → ssh_config's ProxyJump or ProxyCommand, "none" → direct
 	IdentityFile string
 	Roles        []string
 	DeclRange    hashicl.Range

@@ -120,7 +120,9 @@ func deleteLink(name string) error {
 		return nil
 	}
 	out, err := exec.Command("ip", "link", "del", "dev", name).CombinedOutput()
-	if err != nil && !strings.Contains(string(out), "Cannot find device") {
+	// a host's end of its veth goes with its network namespace: the pair
+	// may vanish between the check and the delete
+	if err != nil && !strings.Contains(string(out), "Cannot find device") && !strings.Contains(string(out), "No such device") {
 		return fmt.Errorf("deleting link %s: %v: %s", name, err, bytes.TrimSpace(out))
 	}
 	return nil

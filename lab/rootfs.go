@@ -45,7 +45,7 @@ func mountRoot(s hostSpec) error {
 func writeUpper(s hostSpec) error {
 	up := upperDir(s)
 	for _, dir := range s.HideDirs {
-		if err := opaqueDir(filepath.Join(up, dir)); err != nil {
+		if err := opaqueDir(filepath.Join(up, dir), hiddenMode(dir)); err != nil {
 			return fmt.Errorf("hiding %s: %w", dir, err)
 		}
 	}
@@ -96,11 +96,23 @@ type upperFile struct {
 
 // opaqueDir creates dir in the upper layer so that nothing of the lower
 // layer's folder shows through.
-func opaqueDir(dir string) error {
+func opaqueDir(dir string, mode os.FileMode) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
+	if err := os.Chmod(dir, mode); err != nil {
+		return err
+	}
 	return syscall.Setxattr(dir, "trusted.overlay.opaque", []byte("y"), 0)
+}
+
+// hiddenMode is the mode a hidden folder gets: /home stays enterable as on
+// any host, so sshd can read a user's authorized_keys; the rest are root's.
+func hiddenMode(dir string) os.FileMode {
+	if dir == "/home" {
+		return 0o755
+	}
+	return 0o700
 }
 
 // whiteOutHostKeys hides the machine's own SSH host keys (the ed25519 pair
@@ -151,6 +163,14 @@ func mountSystem(s hostSpec) error {
 		return fmt.Errorf("populating /dev: %w", err)
 	}
 	if err := os.Mkdir(root+"/run/sshd", 0o755); err != nil { // sshd's privilege separation dir
+		return err
+	}
+	// /run/lock, as systemd's tmpfiles make it on Debian: flock(1) users
+	// (cron jobs) and init scripts expect it.
+	if err := os.Mkdir(root+"/run/lock", 0o755); err != nil {
+		return err
+	}
+	if err := os.Chmod(root+"/run/lock", 0o1777); err != nil {
 		return err
 	}
 	if s.NASMount != "" {

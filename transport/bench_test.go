@@ -2,7 +2,11 @@ package transport_test
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/shoal-sh/shoal/internal/sshtest"
@@ -15,7 +19,6 @@ import (
 
 func benchFixture(b *testing.B) (*sshtest.Server, transport.Target, transport.Options) {
 	home := b.TempDir()
-	b.Setenv("HOME", home)
 	b.Setenv("SSH_AUTH_SOCK", "")
 	key, signer := sshtest.WritePrivateKey(b, home, "id", "")
 	s := sshtest.Start(b, sshtest.Config{AuthorizedKeys: []ssh.PublicKey{signer.PublicKey()}})
@@ -75,3 +78,38 @@ func BenchmarkRunParallel(b *testing.B) {
 }
 
 func writeString(path, text string) error { return os.WriteFile(path, []byte(text), 0o600) }
+
+// BenchmarkDescribe10 is the ssh_config side of a run on the lab's 10 web
+// nodes and file server: every route worked out, without connecting,
+// by ssh -G (11 processes, in parallel) and by shoal's own reader.
+func BenchmarkDescribe10(b *testing.B) {
+	dir := b.TempDir()
+	b.Setenv("SSH_AUTH_SOCK", "")
+	var config strings.Builder
+	var targets []transport.Target
+	for i := range 11 {
+		name := "web" + strconv.Itoa(i)
+		fmt.Fprintf(&config, "Host %s\n  HostName 10.77.0.%d\n  User root\n  IdentityFile %s/id\n  IdentitiesOnly yes\n  UserKnownHostsFile %s/known_hosts\n  StrictHostKeyChecking yes\n",
+			name, 11+i, dir, dir)
+		targets = append(targets, transport.Target{Node: name, Host: name})
+	}
+	o := transport.Options{SSHConfig: dir + "/ssh_config"}
+	if err := writeString(o.SSHConfig, config.String()); err != nil {
+		b.Fatal(err)
+	}
+	for _, resolver := range []string{"ssh -G", "shoal's ssh_config reader"} {
+		b.Run(resolver, func(b *testing.B) {
+			if resolver != "ssh -G" {
+				b.Setenv("PATH", dir)
+			} else if _, err := exec.LookPath("ssh"); err != nil {
+				b.Skip("no ssh client")
+			}
+			for b.Loop() {
+				got, routes := transport.Describe(context.Background(), targets, o)
+				if got != resolver || routes[10].Err != nil {
+					b.Fatalf("resolved by %s: %v", got, routes[10].Err)
+				}
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package transport
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -47,7 +48,7 @@ func newConn(t Target, dest endpoint, client *ssh.Client, releaseJumps func(), d
 		done:         make(chan struct{}),
 	}
 	go c.watch()
-	go c.keepAlive(o.keepAlive())
+	go c.keepAlive(dest.keepAlive, dest.keepAliveMax)
 	return c
 }
 
@@ -122,11 +123,15 @@ func (c *Conn) watch() {
 }
 
 // keepAlive probes the server every interval; a probe not answered within
-// three intervals (OpenSSH's ServerAliveCountMax) means the peer is dead.
-// The margin keeps a connection busy streaming a large tree, on a loaded
-// host, from being mistaken for a dead one.
-func (c *Conn) keepAlive(interval time.Duration) {
-	patience := 3 * interval
+// countMax intervals (ServerAliveCountMax) means the peer is dead; with
+// countMax 0 probes never give up, as in OpenSSH. The margin keeps a
+// connection busy streaming a large tree, on a loaded host, from being
+// mistaken for a dead one.
+func (c *Conn) keepAlive(interval time.Duration, countMax int) {
+	patience := time.Duration(countMax) * interval
+	if countMax <= 0 {
+		patience = time.Duration(math.MaxInt64)
+	}
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
 	for {

@@ -19,9 +19,9 @@ import (
 func TestSSHConfigAliasResolution(t *testing.T) {
 	f := newFixture(t)
 	s := f.server(t, sshtest.Config{})
-	aliasKnownHosts := filepath.Join(f.home, "kh_alias")
+	aliasKnownHosts := filepath.Join(f.dir, "kh_alias")
 	appendFile(t, aliasKnownHosts, s.KnownHostsLine(s.HostKeys()[0]))
-	os.Rename(f.key, filepath.Join(f.home, "id_alias"))
+	os.Rename(f.key, filepath.Join(f.dir, "id_alias"))
 	config := fmt.Sprintf(`Host other
     User nobody
 
@@ -29,9 +29,9 @@ Host web-*
     HostName %s
     Port %d
     User deploy
-    IdentityFile ~/id_alias
-    UserKnownHostsFile ~/kh_alias
-`, s.Host(), s.Port())
+    IdentityFile %s/id_alias
+    UserKnownHostsFile %s/kh_alias
+`, s.Host(), s.Port(), f.dir, f.dir)
 	os.WriteFile(f.sshConfig, []byte(config), 0o600)
 
 	o := transport.Options{SSHConfig: f.sshConfig} // known_hosts from ssh_config

@@ -51,8 +51,9 @@ func (e *DialError) reason() string {
 type AuthError struct {
 	Node     string
 	Endpoint string   // "user@host:port"
-	Tried    []string // "agent" and identity files, in the order offered
-	Skipped  []string // identity files not offered, with why
+	Tried    []string // the keys offered, in order: files, certificates, "agent key <comment>"
+	Skipped  []string // keys not offered, with why
+	Why      string   // "authentication refused", or what else ended it
 	Err      error
 }
 
@@ -64,7 +65,7 @@ func (e *AuthError) Error() string {
 	if len(e.Skipped) > 0 {
 		tried += "; skipped " + strings.Join(e.Skipped, ", ")
 	}
-	return fmt.Sprintf("%s (%s): authentication refused (%s)", e.Node, e.Endpoint, tried)
+	return fmt.Sprintf("%s (%s): %s (%s)", e.Node, e.Endpoint, e.Why, tried)
 }
 
 func (e *AuthError) Unwrap() error { return e.Err }
@@ -98,13 +99,4 @@ func (e *HostKeyChangedError) Error() string {
 	return fmt.Sprintf("%s (%s): HOST KEY CHANGED: offered %s %s, but %s:%d holds another key for this host; "+
 		"if the host was reinstalled, remove that line (ssh-keygen -R) and verify the new key",
 		e.Node, e.Addr, e.KeyType, e.Fingerprint, tildeHome(e.File), e.Line)
-}
-
-// tildeHome shows a path under the home directory as ~/….
-func tildeHome(p string) string {
-	home := homeDir()
-	if home != "/" && strings.HasPrefix(p, home+"/") {
-		return "~" + p[len(home):]
-	}
-	return p
 }

@@ -10,10 +10,12 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// fixture is a private HOME with one identity file, an empty ssh_config and
-// a known_hosts file, so tests never read the real ~/.ssh or ssh-agent.
+// fixture is a private directory with one identity file, an empty
+// ssh_config and a known_hosts file, and no ssh-agent, so tests use none
+// of the machine's keys. (ssh, and so shoal, read ~ from the passwd entry,
+// not $HOME: tests name their files with absolute paths.)
 type fixture struct {
-	home       string
+	dir        string
 	key        string // identity file path
 	signer     ssh.Signer
 	knownHosts string
@@ -22,16 +24,15 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	home := t.TempDir()
-	t.Setenv("HOME", home)
+	dir := t.TempDir()
 	t.Setenv("SSH_AUTH_SOCK", "")
-	key, signer := sshtest.WritePrivateKey(t, home, "id_test", "")
+	key, signer := sshtest.WritePrivateKey(t, dir, "id_test", "")
 	f := &fixture{
-		home:       home,
+		dir:        dir,
 		key:        key,
 		signer:     signer,
-		knownHosts: filepath.Join(home, "known_hosts"),
-		sshConfig:  filepath.Join(home, "ssh_config"),
+		knownHosts: filepath.Join(dir, "known_hosts"),
+		sshConfig:  filepath.Join(dir, "ssh_config"),
 	}
 	if err := os.WriteFile(f.sshConfig, nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -68,6 +69,14 @@ func (f *fixture) target(node string, s *sshtest.Server) transport.Target {
 
 func (f *fixture) options() transport.Options {
 	return transport.Options{SSHConfig: f.sshConfig, KnownHosts: []string{f.knownHosts}}
+}
+
+// config writes the fixture's ssh_config.
+func (f *fixture) config(t *testing.T, text string) {
+	t.Helper()
+	if err := os.WriteFile(f.sshConfig, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func appendFile(t *testing.T, path, text string) {

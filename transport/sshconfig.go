@@ -1,106 +1,105 @@
 package transport
 
 import (
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
-
-	"github.com/kevinburke/ssh_config"
+	"context"
+	"os/exec"
+	"sync"
 )
 
-// sshConfig is the ssh_config files in the order OpenSSH reads them: the
-// first file that sets a keyword for a host wins.
-type sshConfig struct {
-	files []*ssh_config.Config
+// hostConfig is what ssh_config makes of one destination, in the words
+// `ssh -G` prints: what OpenSSH expands only when it uses a value
+// (IdentityFile, CertificateFile, ProxyCommand, ProxyJump,
+// GlobalKnownHostsFile, HostKeyAlias) is kept as written, the rest is
+// expanded.
+type hostConfig struct {
+	Host                     string // as asked for (%n)
+	Hostname                 string
+	User                     string
+	Port                     int
+	IdentityFiles            []string
+	IdentitiesOnly           bool
+	IdentityAgent            string // "": SSH_AUTH_SOCK; "none", "SSH_AUTH_SOCK", "$VAR" or a path
+	CertificateFiles         []string
+	ProxyJump                string // "[user@]host[:port][,…]"
+	ProxyCommand             string
+	UserKnownHostsFiles      []string
+	GlobalKnownHostsFiles    []string
+	StrictHostKeyChecking    string // "true", "false", "ask" or "accept-new", as ssh -G says
+	HostKeyAlias             string
+	HashKnownHosts           bool
+	ConnectTimeout           int // seconds; 0: none
+	ServerAliveInterval      int // seconds; 0: off
+	ServerAliveCountMax      int
+	HostKeyAlgorithms        []string
+	PubkeyAcceptedAlgorithms []string
 }
 
-// loadSSHConfig reads path alone, or ~/.ssh/config then /etc/ssh/ssh_config
-// when path is "". Default files that do not exist are skipped; an explicit
-// path must exist.
-func loadSSHConfig(path string) (*sshConfig, error) {
-	if path != "" {
-		c, err := readSSHConfig(path)
-		if err != nil {
-			return nil, err
-		}
-		return &sshConfig{files: []*ssh_config.Config{c}}, nil
-	}
-	var sc sshConfig
-	for _, p := range []string{expandHome("~/.ssh/config"), "/etc/ssh/ssh_config"} {
-		c, err := readSSHConfig(p)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		sc.files = append(sc.files, c)
-	}
-	return &sc, nil
+// configQuery is one destination as `ssh` would be asked for it: a host
+// (alias or address) and what its command line fixes before ssh_config
+// is read (-l, -p), since Match and %-tokens see those.
+type configQuery struct {
+	Host string
+	User string // "": ssh_config's, else the local user
+	Port int    // 0: ssh_config's, else 22
 }
 
-func readSSHConfig(path string) (*ssh_config.Config, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading ssh config: %w", err)
-	}
-	defer f.Close()
-	c, err := ssh_config.Decode(f)
-	if err != nil {
-		return nil, fmt.Errorf("parsing ssh config %s: %w", path, err)
-	}
-	return c, nil
+// configResolver turns a query into settings the way OpenSSH would.
+type configResolver interface {
+	resolve(ctx context.Context, q configQuery) (hostConfig, error)
+	// source names the resolver where shoal says where a setting came
+	// from: "ssh -G" or "shoal's ssh_config reader".
+	source() string
 }
 
-// get returns the first value of key for alias, or "".
-func (sc *sshConfig) get(alias, key string) string {
-	for _, c := range sc.files {
-		if v, err := c.Get(alias, key); err == nil && v != "" {
-			return v
-		}
+// newConfigResolver is OpenSSH itself (ssh -G) when an ssh client is in
+// PATH, else shoal's own reader of the same files. path is ssh's -F: ""
+// for ~/.ssh/config then /etc/ssh/ssh_config.
+func newConfigResolver(path string, local localUser) configResolver {
+	if ssh, err := exec.LookPath("ssh"); err == nil {
+		return &opensshResolver{ssh: ssh, configFile: path}
 	}
-	return ""
+	return &readerResolver{configFile: path, local: local}
 }
 
-// getAll returns every value of key for alias, across files, in order.
-func (sc *sshConfig) getAll(alias, key string) []string {
-	var all []string
-	for _, c := range sc.files {
-		if vs, err := c.GetAll(alias, key); err == nil {
-			all = append(all, vs...)
-		}
-	}
-	return all
+// configCache resolves each distinct query once per run, however many
+// nodes and jump chains ask for it; concurrent askers share the one
+// resolution in flight.
+type configCache struct {
+	resolver configResolver
+	mu       sync.Mutex
+	entries  map[configQuery]*cachedConfig
 }
 
-// expandPath applies ssh_config's ~ and %-tokens to a file path:
-// %d home, %h remote host, %r remote user, %u local user, %% a percent.
-func expandPath(p, host, user string) string {
-	if strings.Contains(p, "%") {
-		local := os.Getenv("USER")
-		r := strings.NewReplacer("%%", "%", "%d", homeDir(), "%h", host, "%r", user, "%u", local)
-		p = r.Replace(p)
-	}
-	return expandHome(p)
+type cachedConfig struct {
+	ready chan struct{} // closed once cfg or err is set
+	cfg   hostConfig
+	err   error
 }
 
-func expandHome(p string) string {
-	if p == "~" {
-		return homeDir()
-	}
-	if strings.HasPrefix(p, "~/") {
-		return filepath.Join(homeDir(), p[2:])
-	}
-	return p
+func newConfigCache(r configResolver) *configCache {
+	return &configCache{resolver: r, entries: map[configQuery]*cachedConfig{}}
 }
 
-func homeDir() string {
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "/"
+func (c *configCache) get(ctx context.Context, q configQuery) (hostConfig, error) {
+	c.mu.Lock()
+	e, found := c.entries[q]
+	if !found {
+		e = &cachedConfig{ready: make(chan struct{})}
+		c.entries[q] = e
 	}
-	return home
+	c.mu.Unlock()
+	if !found {
+		e.cfg, e.err = c.resolver.resolve(ctx, q)
+		close(e.ready)
+	}
+	select {
+	case <-e.ready:
+	case <-ctx.Done():
+		return hostConfig{}, ctx.Err()
+	}
+	cfg := e.cfg
+	// Each caller gets slices of its own: overrides must not leak.
+	cfg.IdentityFiles = append([]string(nil), cfg.IdentityFiles...)
+	cfg.CertificateFiles = append([]string(nil), cfg.CertificateFiles...)
+	return cfg, e.err
 }

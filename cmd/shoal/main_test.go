@@ -91,3 +91,19 @@ func TestCommandsWithoutNetwork(t *testing.T) {
 		})
 	}
 }
+
+// A block's checks run at load and again per node at compile: a warning
+// they give is printed once.
+func TestAWarningIsPrintedOnce(t *testing.T) {
+	cfg := strings.Replace(goodConfig, `storage = "nas"`, `storage = "nas"
+
+  ssh_trust "files" {
+    on   = "web2"
+    to   = "web1"
+    sftp = true
+  }`, 1)
+	code, _, errs := run(t, map[string]string{"c.hcl": cfg}, "validate")
+	if code != 0 || strings.Count(errs, "Warning: SFTP as root") != 1 {
+		t.Errorf("exit %d, want 0 and the warning once:\n%s", code, errs)
+	}
+}

@@ -80,6 +80,7 @@ Start with a throwaway lab:   shoal lab up && shoal -C fixtures/dolphin plan`,
 		newPlanCommand(g),
 		newApplyCommand(g),
 		newRecipesCommand(g),
+		newSSHConfigCommand(g),
 		newVersionCommand(g),
 		NewLabCommand(),
 	)

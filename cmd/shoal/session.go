@@ -28,10 +28,10 @@ func startSession(ctx context.Context, g *globalOptions, v *views) (*session, er
 	if err != nil {
 		return nil, err
 	}
-	return openSession(ctx, g, cfg, compiled), nil
+	return openSession(ctx, g, v, cfg, compiled), nil
 }
 
-func openSession(ctx context.Context, g *globalOptions, cfg *hcl.Config, compiled *cluster.Compiled) *session {
+func openSession(ctx context.Context, g *globalOptions, v *views, cfg *hcl.Config, compiled *cluster.Compiled) *session {
 	need := map[string]bool{}
 	for _, e := range compiled.Entries {
 		need[e.Step.Node()] = true
@@ -42,23 +42,31 @@ func openSession(ctx context.Context, g *globalOptions, cfg *hcl.Config, compile
 	var targets []transport.Target
 	for _, n := range cfg.Nodes {
 		if need[n.Name] {
-			targets = append(targets, transport.Target{
-				Node: n.Name, Host: n.Host, User: n.User, Port: n.Port,
-				IdentityFile: n.IdentityFile, Jump: n.Jump, Sudo: n.Sudo,
-			})
+			targets = append(targets, transportTarget(n))
 		}
 	}
-	opts := transport.Options{SSHConfig: g.sshConfig, AcceptNewHostKeys: g.acceptNew}
-	if g.knownHosts != "" {
-		opts.KnownHosts = []string{g.knownHosts}
-	}
-	conns, errs := transport.DialAll(ctx, targets, opts, g.parallel)
+	conns, errs := transport.DialAll(ctx, targets, transportOptions(g, v), g.parallel)
 	s := &session{g: g, cfg: cfg, compiled: compiled, conns: conns, hosts: map[string]transport.Host{}, dialErrs: errs,
 		redactor: plan.NewRedactor(cfg.SensitiveValues())}
 	for n, c := range conns {
 		s.hosts[n] = c
 	}
 	return s
+}
+
+// transportTarget is how to reach a node, as its node block says.
+func transportTarget(n *hcl.Node) transport.Target {
+	return transport.Target{Node: n.Name, Host: n.Host, User: n.User, Port: n.Port,
+		IdentityFile: n.IdentityFile, Jump: n.Jump, Sudo: n.Sudo}
+}
+
+// transportOptions are the flags' say on every connection of a run.
+func transportOptions(g *globalOptions, v *views) transport.Options {
+	o := transport.Options{SSHConfig: g.sshConfig, AcceptNewHostKeys: g.acceptNew, Log: v.log}
+	if g.knownHosts != "" {
+		o.KnownHosts = []string{g.knownHosts}
+	}
+	return o
 }
 
 func (s *session) close() {
@@ -88,13 +96,17 @@ func (s *session) plan(ctx context.Context) *plan.Plan {
 	return s.redactor.Plan(p)
 }
 
-// hostsWithChanges are the nodes an apply will touch.
+// hostsWithChanges are the nodes an apply will touch: those with changes
+// and those a change writes on besides its own (Change.Touches).
 func (s *session) hostsWithChanges(p *plan.Plan) map[string]transport.Host {
 	out := map[string]transport.Host{}
 	for _, c := range p.Changes {
-		if c.Action != plan.NoOp {
-			if h, ok := s.hosts[c.Node]; ok {
-				out[c.Node] = h
+		if c.Action == plan.NoOp {
+			continue
+		}
+		for _, n := range append([]string{c.Node}, c.Touches...) {
+			if h, ok := s.hosts[n]; ok {
+				out[n] = h
 			}
 		}
 	}

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"fmt"
+	"sync"
+
 	hashicl "github.com/hashicorp/hcl/v2"
 
 	"github.com/shoal-sh/shoal/hcl"
@@ -12,6 +15,8 @@ import (
 type views struct {
 	g    *globalOptions
 	json *tui.JSON // nil in text mode
+
+	logMu sync.Mutex
 }
 
 func newViews(g *globalOptions) *views {
@@ -59,4 +64,20 @@ func (v *views) hook() plan.Hook {
 		return v.json
 	}
 	return tui.NewPlain(v.g.stdout, v.renderOptions())
+}
+
+// log is what a connection has to say outside any step (a ProxyCommand's
+// stderr, which ssh_config reader is in use): a line on stderr, or a
+// warning event.
+func (v *views) log(node, line string) {
+	if node != "" {
+		line = node + ": " + line
+	}
+	if v.json != nil {
+		v.json.Diagnostic("warning", line, "", node)
+		return
+	}
+	v.logMu.Lock()
+	defer v.logMu.Unlock()
+	fmt.Fprintln(v.g.stderr, "shoal:", line)
 }

@@ -15,6 +15,7 @@ import (
 type Config struct {
 	HostKeys       []ssh.Signer    // nil: one fresh ed25519 key
 	AuthorizedKeys []ssh.PublicKey // nil: any public key is accepted
+	UserCA         ssh.PublicKey   // user certificates it signed are accepted too
 	Forwarding     bool            // accept direct-tcpip to loopback, as a ProxyJump host does
 	// LikeSSHD leaves processes running when the client closes a session
 	// and ignores signal requests, as OpenSSH's sshd does for sessions
@@ -38,6 +39,7 @@ type Server struct {
 	peakOpen    int
 	commands    []string
 	users       []string
+	offered     []string // fingerprints of the keys clients offered, in order
 	closed      bool
 
 	frozen     chan struct{}
@@ -57,7 +59,9 @@ func Start(t testing.TB, c Config) *Server {
 		t.Fatalf("listening for the test ssh server: %v", err)
 	}
 	s := &Server{listener: listener, forwarding: c.Forwarding, likeSSHD: c.LikeSSHD, conns: map[net.Conn]bool{}, frozen: make(chan struct{})}
-	s.config = &ssh.ServerConfig{PublicKeyCallback: authorize(c.AuthorizedKeys)}
+	// MaxAuthTries as sshd's default: a client offering too many keys is
+	// cut off, as OpenSSH would cut it off.
+	s.config = &ssh.ServerConfig{PublicKeyCallback: s.recordOffer(authorize(c.AuthorizedKeys, c.UserCA)), MaxAuthTries: 6}
 	for _, k := range c.HostKeys {
 		s.config.AddHostKey(k)
 		s.hostKeys = append(s.hostKeys, k.PublicKey())
@@ -68,8 +72,21 @@ func Start(t testing.TB, c Config) *Server {
 	return s
 }
 
-func authorize(keys []ssh.PublicKey) func(ssh.ConnMetadata, ssh.PublicKey) (*ssh.Permissions, error) {
-	return func(_ ssh.ConnMetadata, offered ssh.PublicKey) (*ssh.Permissions, error) {
+type keyCallback = func(ssh.ConnMetadata, ssh.PublicKey) (*ssh.Permissions, error)
+
+// recordOffer notes each key a client offers (x/crypto asks once per key
+// and connection) before deciding on it.
+func (s *Server) recordOffer(decide keyCallback) keyCallback {
+	return func(c ssh.ConnMetadata, offered ssh.PublicKey) (*ssh.Permissions, error) {
+		s.mu.Lock()
+		s.offered = append(s.offered, ssh.FingerprintSHA256(offered))
+		s.mu.Unlock()
+		return decide(c, offered)
+	}
+}
+
+func authorize(keys []ssh.PublicKey, userCA ssh.PublicKey) keyCallback {
+	plain := func(_ ssh.ConnMetadata, offered ssh.PublicKey) (*ssh.Permissions, error) {
 		if keys == nil {
 			return nil, nil
 		}
@@ -80,6 +97,14 @@ func authorize(keys []ssh.PublicKey) func(ssh.ConnMetadata, ssh.PublicKey) (*ssh
 		}
 		return nil, errors.New("key not authorized")
 	}
+	if userCA == nil {
+		return plain
+	}
+	checker := &ssh.CertChecker{
+		IsUserAuthority: func(auth ssh.PublicKey) bool { return bytes.Equal(auth.Marshal(), userCA.Marshal()) },
+		UserKeyFallback: plain,
+	}
+	return checker.Authenticate
 }
 
 // Addr is "127.0.0.1:port".
@@ -119,6 +144,14 @@ func (s *Server) Commands() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.commands...)
+}
+
+// Offered are the SHA256 fingerprints of the keys clients offered, in
+// order: each key once per connection, whether accepted or not.
+func (s *Server) Offered() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.offered...)
 }
 
 // Users are the user names of authenticated connections, in order.
