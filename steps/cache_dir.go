@@ -26,7 +26,7 @@ func compileCacheDir(u *Unit) ([]Entry, hashicl.Diagnostics) {
 		replicate := Ref{Site: site.Name, Node: n, Kind: "replicate"}
 		out = append(out, Entry{
 			Site:     site.Name,
-			Step:     &Purge{NodeName: n, Site: site.Name, Root: site.Root, Dir: u.Decl.Label, Owner: site.ownerSpec()},
+			Step:     &Purge{NodeName: n, Site: site.Name, Root: site.Root, Dir: u.Decl.Label, Owner: site.ownerSpec(), Primary: site.Primary},
 			After:    []Ref{replicate, {Node: n, Kind: "users"}},
 			OnChange: []Ref{replicate},
 		})

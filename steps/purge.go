@@ -21,6 +21,10 @@ type Purge struct {
 	Root     string // absolute site root
 	Dir      string // relative to Root
 	Owner    string // chown spec for a folder it creates ("www-data:www-data"); "" keeps root's
+	// Primary, when set, is the node whose tree the replica gets: a
+	// cache folder it does not have (a cache plugin not installed) is
+	// not made on the replica, where replicate would delete it again.
+	Primary string
 }
 
 var (
@@ -32,7 +36,13 @@ func (s *Purge) Kind() string      { return "purge" }
 func (s *Purge) Node() string      { return s.NodeName }
 func (s *Purge) ID() string        { return changeID(s.NodeName, s.Kind(), s.folder()) }
 func (s *Purge) folder() string    { return path.Join(s.Root, s.Dir) }
-func (s *Purge) Facts() []NodeFact { return []NodeFact{{s.NodeName, facts.Path{Path: s.folder()}}} }
+func (s *Purge) Facts() []NodeFact {
+	fs := []NodeFact{{s.NodeName, facts.Path{Path: s.folder()}}}
+	if s.Primary != "" {
+		fs = append(fs, NodeFact{s.Primary, facts.Path{Path: s.folder(), Shallow: true}})
+	}
+	return fs
+}
 
 func (s *Purge) Diff(ctx context.Context, src facts.Source) (*plan.Change, error) {
 	if err := checkSiteFolder(s.NodeName, s.Root, s.Dir); err != nil {
@@ -43,6 +53,16 @@ func (s *Purge) Diff(ctx context.Context, src facts.Source) (*plan.Change, error
 		return nil, fmt.Errorf("planning purge of %s on %s: %w", s.folder(), s.NodeName, err)
 	}
 	c := &plan.Change{ID: s.ID(), Node: s.NodeName, Site: s.Site, Kind: s.Kind(), Target: s.folder()}
+	if s.Primary != "" {
+		primary, err := facts.ReadPathFact(ctx, src, s.Primary, facts.Path{Path: s.folder(), Shallow: true})
+		if err != nil {
+			return nil, fmt.Errorf("planning purge of %s on %s: %w", s.folder(), s.NodeName, err)
+		}
+		if primary.Kind == facts.PathAbsent && info.Kind == facts.PathAbsent {
+			c.Action, c.Reason = plan.NoOp, fmt.Sprintf("%s is missing on the primary %s: nothing to purge", s.Dir, s.Primary)
+			return c, nil
+		}
+	}
 	switch {
 	case info.Kind == facts.PathSymlink:
 		c.Action, c.Reason = plan.Conflict, fmt.Sprintf("%s is a symlink to %s: a cache is never purged through a link", s.folder(), info.Target)
