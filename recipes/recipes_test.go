@@ -13,6 +13,13 @@ import (
 	"github.com/shoal-sh/shoal/recipes"
 )
 
+// requiredParams are the params each recipe needs a site to set, as a
+// site sets them.
+var requiredParams = map[string]string{
+	// uploads shared: the mode with a folder on the storage
+	"wordpress": `params = { db_password = "secret", uploads = "shared" }`,
+}
+
 // TestEveryRecipeLoads gives each built-in recipe a minimal site and
 // checks it loads clean, with folders of every kind.
 func TestEveryRecipeLoads(t *testing.T) {
@@ -30,7 +37,12 @@ func TestEveryRecipeLoads(t *testing.T) {
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			site := filepath.Join(t.TempDir(), "site.hcl")
-			src := `node "web1" {}
+			src := `node "web1" {
+  address = "10.0.0.11"
+}
+node "web2" {
+  address = "10.0.0.12"
+}
 storage "nas" {
   type  = "mounted"
   mount = "/mnt/nas"
@@ -39,8 +51,9 @@ site "s" {
   recipe  = "` + name + `"
   root    = "/var/www/s"
   primary = "web1"
-  nodes   = ["web1"]
+  nodes   = ["web1", "web2"]
   storage = "nas"
+  ` + requiredParams[name] + `
 }
 `
 			if err := os.WriteFile(site, []byte(src), 0o644); err != nil {

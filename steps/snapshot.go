@@ -12,6 +12,7 @@ import (
 
 	hashicl "github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/shoal-sh/shoal/block"
 	"github.com/shoal-sh/shoal/facts"
@@ -106,9 +107,12 @@ func validateSnapshot(d *block.Decl) hashicl.Diagnostics {
 		bad("dir", "Invalid dir", "dir %q must be an absolute path of letters, digits, '.', '_', '-' and '/' (\"/srv/snapshots\"), not /.", d.String("dir"))
 	}
 	if d.Known("keep") {
-		v, _ := d.Values["keep"].Unmark()
-		if f := v.AsBigFloat(); !f.IsInt() || d.Int("keep") < 1 || d.Int("keep") > maxKeep {
-			bad("keep", "Invalid keep", "keep is how many complete snapshots of a node are kept, a whole number from 1 to %d, not %s: the newest complete snapshot is never deleted.", maxKeep, v.AsBigFloat().Text('g', 10))
+		// a variable is a string: "3" is 3
+		v, _ := d.Values["keep"].UnmarkDeep()
+		if n, err := convert.Convert(v, cty.Number); err == nil {
+			if f := n.AsBigFloat(); !f.IsInt() || d.Int("keep") < 1 || d.Int("keep") > maxKeep {
+				bad("keep", "Invalid keep", "keep is how many complete snapshots of a node are kept, a whole number from 1 to %d, not %s: the newest complete snapshot is never deleted.", maxKeep, f.Text('g', 10))
+			}
 		}
 	}
 	if d.Known("schedule") && !validSchedule(d.String("schedule")) {
