@@ -32,10 +32,10 @@ var (
 	_ Scripter = (*Purge)(nil)
 )
 
-func (s *Purge) Kind() string      { return "purge" }
-func (s *Purge) Node() string      { return s.NodeName }
-func (s *Purge) ID() string        { return changeID(s.NodeName, s.Kind(), s.folder()) }
-func (s *Purge) folder() string    { return path.Join(s.Root, s.Dir) }
+func (s *Purge) Kind() string   { return "purge" }
+func (s *Purge) Node() string   { return s.NodeName }
+func (s *Purge) ID() string     { return changeID(s.NodeName, s.Kind(), s.folder()) }
+func (s *Purge) folder() string { return path.Join(s.Root, s.Dir) }
 func (s *Purge) Facts() []NodeFact {
 	fs := []NodeFact{{s.NodeName, facts.Path{Path: s.folder()}}}
 	if s.Primary != "" {
