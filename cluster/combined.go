@@ -7,11 +7,13 @@ import (
 	"strings"
 
 	"github.com/shoal-sh/shoal/plan"
+	"github.com/shoal-sh/shoal/shell"
 	"github.com/shoal-sh/shoal/steps"
 	"github.com/shoal-sh/shoal/transport"
 )
 
-const stepMarker = "@@shoal-step"
+// stepMarker frames each script's output; the key is the script's index.
+const stepMarker = shell.Marker("@@shoal-step")
 
 // combinable says whether a change can share a session with others of its
 // node: its step carries it out with one self-checking script.
@@ -28,9 +30,9 @@ func combinable(byID map[string]steps.Step) func(*plan.Change) bool {
 func runCombined(ctx context.Context, h transport.Host, scripts []string, cs []*plan.Change, report func(*plan.Change) plan.Reporter) []error {
 	var b strings.Builder
 	for i, s := range scripts {
-		fmt.Fprintf(&b, "printf '%s %d begin\\n'\n(\n%s\n) 2>&1\nprintf '\\n%s %d end %%d\\n' $?\n", stepMarker, i, s, stepMarker, i)
+		fmt.Fprintf(&b, "%s\n(\n%s\n) 2>&1\n%s\n", stepMarker.BeginLine(strconv.Itoa(i)), s, stepMarker.EndLine())
 	}
-	out := &stepOutput{cs: cs, report: report, status: make([]int, len(cs)), tails: make([][]string, len(cs))}
+	out := &stepOutput{cs: cs, report: report, current: -1, status: make([]int, len(cs)), tails: make([][]string, len(cs))}
 	for i := range out.status {
 		out.status[i] = -1
 	}
@@ -62,24 +64,23 @@ type stepOutput struct {
 }
 
 func (o *stepOutput) line(l string) {
-	if rest, ok := strings.CutPrefix(l, stepMarker+" "); ok {
-		f := strings.Fields(rest)
-		i, err := strconv.Atoi(f[0])
-		if err == nil && i >= 0 && i < len(o.cs) {
-			switch {
-			case len(f) == 2 && f[1] == "begin":
-				o.current = i
-				return
-			case len(f) == 3 && f[1] == "end":
-				if st, err := strconv.Atoi(f[2]); err == nil {
-					o.status[i] = st
-				}
-				o.current = -1
-				return
-			}
+	// A broken marker line is only text: the step it appears in keeps
+	// its output and its own end line decides its status.
+	m, _ := stepMarker.ReadLine(l)
+	switch m.Kind {
+	case shell.Begin:
+		if i, err := strconv.Atoi(m.Key); err == nil && i >= 0 && i < len(o.cs) {
+			o.current = i
+			return
+		}
+	case shell.End:
+		if o.current >= 0 {
+			o.status[o.current] = m.Status
+			o.current = -1
+			return
 		}
 	}
-	if l == "" || o.current < 0 || o.current >= len(o.cs) {
+	if l == "" || o.current < 0 {
 		return
 	}
 	o.report(o.cs[o.current]).Output(l)

@@ -54,3 +54,20 @@ func TestRunCombinedKeepsEachScriptApart(t *testing.T) {
 		t.Errorf("output routing (-want +got):\n%s", d)
 	}
 }
+
+// A line that is only the marker, or a marker cut short, is output like
+// any other: it must not crash the apply or end a step.
+func TestRunCombinedSurvivesBrokenMarkers(t *testing.T) {
+	cs := []*plan.Change{{ID: "n/a", Node: "n", Kind: "perms", Target: "/a"}}
+	m := string(stepMarker)
+	script := "printf '%s\\n' '" + m + "' '" + m + " ' '" + m + " end' '" + m + " end x' '" + m + " begin'\necho still here"
+	l := &lines{out: map[string][]string{}}
+	errs := runCombined(context.Background(), &transport.Local{NodeName: "n"}, []string{script}, cs,
+		func(c *plan.Change) plan.Reporter { return lineReporter{l, c.ID} })
+	if errs[0] != nil {
+		t.Errorf("the script succeeded; got %v", errs[0])
+	}
+	if got := l.out["n/a"]; len(got) == 0 || got[len(got)-1] != "still here" {
+		t.Errorf("output after the broken markers was lost: %q", got)
+	}
+}

@@ -303,24 +303,49 @@ func (c *compiler) storage(st *hcl.Storage, site *hcl.Site) {
 		}})
 	}
 	addr := serverAddress(st, c.cfg)
+	credentials := credentialsFile(st)
+	options := steps.MountOptions(st.Type, st.Export, st.Options, credentials)
 	for _, n := range site.Nodes {
+		cred := &steps.Credentials{NodeName: n, Path: credentials, Content: st.Credentials}
+		if credentials != "" {
+			c.add(steps.Entry{Step: cred, After: []steps.Ref{{Kind: "export"}}})
+		}
 		if st.Type != "mounted" {
 			c.add(steps.Entry{
 				Step: &steps.Fstab{
 					NodeName: n, MountPoint: st.Mount,
-					Line: steps.FstabLine(st.Type, addr, st.Export, st.Mount, st.Options),
+					Line: steps.FstabLine(st.Type, addr, st.Export, st.Mount, options),
 				},
 				After: []steps.Ref{{Kind: "export"}},
 			})
 		}
+		mount := &steps.Mount{
+			NodeName: n, MountPoint: st.Mount, Type: st.Type,
+			ExpectSource: expectedSource(st, addr), VerifyOnly: st.Type == "mounted",
+		}
+		if st.Type == "sshfs" {
+			mount.Login, mount.Server = steps.SSHFSLogin(st.Mount, addr, options), st.Server
+			if credentials != "" {
+				mount.KeyFile, mount.KeySum = credentials, cred.Sum()
+			}
+		}
 		c.add(steps.Entry{
-			Step: &steps.Mount{
-				NodeName: n, MountPoint: st.Mount, Type: st.Type,
-				ExpectSource: expectedSource(st, addr), VerifyOnly: st.Type == "mounted",
-			},
-			After: []steps.Ref{{Node: n, Kind: "fstab"}, {Kind: "export"}},
+			Step:  mount,
+			After: []steps.Ref{{Node: n, Kind: "fstab"}, {Node: n, Kind: "credentials"}, {Kind: "export"}},
 		})
 	}
+}
+
+// credentialsFile is where a storage's credentials go on its clients
+// (steps.Credentials), or "" when it has none.
+func credentialsFile(st *hcl.Storage) string {
+	switch {
+	case st.Credentials == "":
+		return ""
+	case st.Type == "sshfs":
+		return steps.CredentialsDir + "/" + st.Name + ".key"
+	}
+	return steps.CredentialsDir + "/" + st.Name + ".cred"
 }
 
 // checks: the primary holds the installed site and the recipe's detect

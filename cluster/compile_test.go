@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -150,5 +151,34 @@ func TestCompileOrdersTheDolphinJobAsSPECSays(t *testing.T) {
 	}
 	if depth["purge"] <= depth["replicate"] {
 		t.Errorf("purge (depth %d) must follow replicate (depth %d)", depth["purge"], depth["replicate"])
+	}
+}
+
+// Storage credentials become a root-only file on every client, named in
+// the mount options instead of the secret; sshfs's login check uses it.
+func TestCompileStorageCredentials(t *testing.T) {
+	cfg := loadDolphinFixture(t)
+	cfg.Storages[0].Credentials = "-----BEGIN OPENSSH PRIVATE KEY-----\n..."
+	c := compileOK(t, cfg, nil)
+	var creds []string
+	for _, e := range c.Entries {
+		switch s := e.Step.(type) {
+		case *steps.Credentials:
+			if s.Content != cfg.Storages[0].Credentials {
+				t.Errorf("%s: content %q", s.ID(), s.Content)
+			}
+			creds = append(creds, s.ID())
+		case *steps.Fstab:
+			if want := "IdentityFile=/etc/shoal/nas.key"; !strings.Contains(s.Line, want) || strings.Contains(s.Line, "BEGIN") {
+				t.Errorf("%s: fstab line %q, want %s and no secret", s.ID(), s.Line, want)
+			}
+		case *steps.Mount:
+			if s.Login == nil || s.KeyFile != "/etc/shoal/nas.key" || !slices.Contains(s.Login.Options, "IdentityFile=/etc/shoal/nas.key") {
+				t.Errorf("%s: login %+v, key file %q", s.ID(), s.Login, s.KeyFile)
+			}
+		}
+	}
+	if d := cmp.Diff([]string{"web1/credentials/etc/shoal/nas.key", "web2/credentials/etc/shoal/nas.key", "web3/credentials/etc/shoal/nas.key"}, creds); d != "" {
+		t.Errorf("credentials steps (-want +got):\n%s", d)
 	}
 }

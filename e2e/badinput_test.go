@@ -166,6 +166,13 @@ site "clash" {
 	if !regexp.MustCompile(`(?m)^\s*!.*clash/media`).MatchString(r.stdout) {
 		t.Errorf("the plan does not mark the clash as a conflict ('!'):\n%s\n%s", r.stdout, r.stderr)
 	}
+	// the plan ends with what apply refuses and what to do about it
+	if !regexp.MustCompile(`Apply refuses this plan \(exit 3\).*\n\s*web1: relocate /var/www/clash/media: .*on_conflict = "merge"\n.*shoal plan.* again.*\n$`).MatchString(r.stdout) {
+		t.Errorf("the plan does not end with the conflict and what to do:\n%s", r.stdout)
+	}
+	if r := shoal(t, "-C", siteConfig(t, site("")), "plan", "--detailed-exitcode"); r.code != 3 {
+		t.Errorf("plan --detailed-exitcode with a conflict: exit %d, want 3\n%s", r.code, r.stdout)
+	}
 	r = shoal(t, "-C", siteConfig(t, site("")), "apply", "--yes")
 	expectRefusal(t, r, 3, "web1", "conflict")
 	if diff := cmp.Diff(before, hostState(t)); diff != "" {

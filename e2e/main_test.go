@@ -88,12 +88,27 @@ func shoal(t *testing.T, args ...string) result {
 // onHost runs a shell script on a lab host with the system's ssh client.
 func onHost(t *testing.T, host, script string) string {
 	t.Helper()
-	cmd := exec.Command("ssh", "-F", sshConfig, host, "sh", "-s")
+	return onLabHost(t, sshConfig, host, script)
+}
+
+// onLabHost runs a shell script on a host of the lab whose ssh_config is cfg.
+func onLabHost(t *testing.T, cfg, host, script string) string {
+	t.Helper()
+	out, err := runOnLabHost(cfg, host, script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// runOnLabHost is onLabHost for goroutines: it returns the failure.
+func runOnLabHost(cfg, host, script string) (string, error) {
+	cmd := exec.Command("ssh", "-F", cfg, host, "sh", "-s")
 	cmd.Stdin = strings.NewReader(script)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s: %v\nscript:\n%s\nstderr: %s", host, err, script, errb.String())
+		return "", fmt.Errorf("%s: %v\nscript:\n%s\nstderr: %s", host, err, script, errb.String())
 	}
-	return out.String()
+	return out.String(), nil
 }

@@ -64,8 +64,7 @@ func Script(fs []Fact) string {
 }
 
 func writeSingle(b *strings.Builder, f Fact) {
-	fmt.Fprintf(b, "printf '\\n%s begin %%s\\n' %s\n(\n%s\n)\nprintf '\\n%s end %%s\\n' $?\n",
-		marker, shell.Quote(f.Key()), f.Command(), marker)
+	fmt.Fprintf(b, "%s\n(\n%s\n)\n%s\n", marker.BeginLine(shell.Quote(f.Key())), f.Command(), marker.EndLine())
 }
 
 // sameOutput is the shell that prints out (one line, no newline of its
@@ -80,7 +79,7 @@ func sameOutput(fs []Fact, out string) string {
 
 // awkSections is awk source for a function section(key, out) printing one
 // fact's markers around out (which ends in its own newline), status 0.
-const awkSections = `function section(key, out) { printf "\n` + marker + ` begin %s\n%s\n` + marker + ` end 0\n", key, out }
+const awkSections = `function section(key, out) { printf "\n` + string(marker) + ` begin %s\n%s\n` + string(marker) + ` end 0\n", key, out }
 `
 
 // lines joins batch arguments for awk's ENVIRON, one a line; Batchers

@@ -5,8 +5,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
+
+	"github.com/shoal-sh/shoal/shell"
 )
 
 // Fact is one thing to learn about a node.
@@ -31,7 +32,8 @@ type Source interface {
 	Get(ctx context.Context, node string, f Fact) (Section, error)
 }
 
-const marker = "@@shoal-fact"
+// marker frames each fact's output; see shell.Marker.
+const marker = shell.Marker("@@shoal-fact")
 
 // Parse splits the output of Script back into sections keyed by fact key;
 // each section's Output is exactly what the command printed.
@@ -46,17 +48,17 @@ func Parse(out []byte) (map[string]Section, error) {
 	)
 	for sc.Scan() {
 		line := sc.Text()
+		m, err := marker.ReadLine(line)
+		if err != nil {
+			return nil, fmt.Errorf("fact %s: %w", key, err)
+		}
 		switch {
-		case strings.HasPrefix(line, marker+" begin "):
-			key, open = strings.TrimPrefix(line, marker+" begin "), true
+		case m.Kind == shell.Begin:
+			key, open = m.Key, true
 			body.Reset()
-		case strings.HasPrefix(line, marker+" end ") && open:
-			status, err := strconv.Atoi(strings.TrimPrefix(line, marker+" end "))
-			if err != nil {
-				return nil, fmt.Errorf("fact %s: bad end marker %q", key, line)
-			}
+		case m.Kind == shell.End && open:
 			// the end marker's leading newline is not the command's
-			sections[key] = Section{Output: strings.TrimSuffix(body.String(), "\n"), Status: status}
+			sections[key] = Section{Output: strings.TrimSuffix(body.String(), "\n"), Status: m.Status}
 			open = false
 		case open:
 			body.WriteString(line)

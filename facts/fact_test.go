@@ -2,6 +2,7 @@ package facts
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 
@@ -72,5 +73,14 @@ func TestConcurrentGetsShareOneRoundTrip(t *testing.T) {
 	wg.Wait()
 	if h.runs != 1 {
 		t.Errorf("20 concurrent Gets of one fact ran %d scripts, want 1", h.runs)
+	}
+}
+
+// A line that is only the marker is refused with the fact it broke, not
+// read as data and never a crash.
+func TestParseRefusesABareMarker(t *testing.T) {
+	out := "\n" + string(marker) + " begin a\nsome output\n" + string(marker) + "\n"
+	if _, err := Parse([]byte(out)); err == nil || !strings.Contains(err.Error(), "fact a") {
+		t.Errorf("Parse of a bare marker line: %v, want an error naming fact a", err)
 	}
 }

@@ -13,6 +13,7 @@ type decoder struct {
 	builtin   map[*hashicl.Block]bool // recipe blocks embedded from recipes/
 	kinds     map[string]block.Kind   // the kinds recipe and site bodies hold
 	kindOrder []block.Kind
+	variables map[string]*Variable // once decoded: which are sensitive
 	diags     hashicl.Diagnostics
 }
 
@@ -57,6 +58,7 @@ func (d *decoder) decode(values map[string]assignedValue) (*Config, hashicl.Diag
 	cfg := &Config{}
 	var complete bool
 	cfg.Variables, complete = d.decodeVariables(values)
+	d.variables = cfg.Variables
 	if !complete {
 		// Every expression using the missing value would fail too.
 		return nil, d.diags

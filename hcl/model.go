@@ -51,15 +51,19 @@ type Node struct {
 
 // Storage is a `storage` block: where dynamic folders live.
 type Storage struct {
-	Name      string
-	Type      string // nfs | sshfs | cifs | mounted
-	Server    string // node name that exports it ("" for mounted)
-	Address   string // how clients reach the server; "" → the server node's host
-	Export    string // path on the server
-	Mount     string // mount point on every node of a site
-	Options   string // extra mount options
-	Allow     []string
-	DeclRange hashicl.Range
+	Name    string
+	Type    string // nfs | sshfs | cifs | mounted
+	Server  string // node name that exports it ("" for mounted)
+	Address string // how clients reach the server; "" → the server node's host
+	Export  string // path on the server
+	Mount   string // mount point on every node of a site
+	Options string // extra mount options
+	Allow   []string
+	// Credentials is a secret the mount needs, written on every client to
+	// a root-only file instead of fstab: cifs's credentials= file
+	// (username=, password= lines), sshfs's IdentityFile (a private key).
+	Credentials string
+	DeclRange   hashicl.Range
 }
 
 // Site is a `site` block with its recipe flattened in: Blocks holds the

@@ -57,6 +57,7 @@ var storageSchema = &hashicl.BodySchema{
 		{Name: "mount", Required: true},
 		{Name: "options"},
 		{Name: "allow"},
+		{Name: "credentials"},
 	},
 }
 

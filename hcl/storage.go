@@ -1,6 +1,8 @@
 package hcl
 
 import (
+	"fmt"
+
 	hashicl "github.com/hashicorp/hcl/v2"
 
 	"github.com/shoal-sh/shoal/block"
@@ -38,6 +40,7 @@ func (d *decoder) decodeStorages(ctx *hashicl.EvalContext, nodes []*Node) []*Sto
 		a.string("mount", &s.Mount)
 		a.string("options", &s.Options)
 		a.strings("allow", &s.Allow)
+		a.string("credentials", &s.Credentials)
 		d.diags = append(d.diags, a.diags...)
 		if a.diags.HasErrors() {
 			continue
@@ -55,6 +58,13 @@ func (d *decoder) checkStorage(s *Storage, all hashicl.Attributes, knownNodes []
 		d.diags = append(d.diags, errorAt(at("type"), "Unknown storage type",
 			"Storage %q: type %q is not one of nfs, sshfs, cifs, mounted.", s.Name, s.Type))
 		return
+	}
+	if s.Credentials != "" && s.Type != "cifs" && s.Type != "sshfs" {
+		d.diags = append(d.diags, errorAt(at("credentials"), "Credentials are for cifs and sshfs",
+			"Storage %q: credentials is written to a cifs credentials file or used as sshfs's private key; %s storage takes none.", s.Name, s.Type))
+	}
+	if options, ok := all["options"]; ok {
+		d.warnSensitiveOptions(s, options)
 	}
 	if clean, problem := checkAbsPath(s.Mount, false); problem != "" {
 		d.diags = append(d.diags, errorAt(at("mount"), "Invalid mount point", "Storage %q: mount %q %s.", s.Name, s.Mount, problem))
@@ -94,6 +104,34 @@ func (d *decoder) checkStorage(s *Storage, all hashicl.Attributes, knownNodes []
 			Summary:  "allow is ignored",
 			Detail:   "Only nfs storage has an export list; allow does nothing for " + s.Type + ".",
 			Subject:  at("allow"),
+		})
+	}
+}
+
+// warnSensitiveOptions warns when a storage's mount options use a
+// sensitive variable: options end up in /etc/fstab, which every user can
+// read, and on the mount helper's command line, which ps shows.
+func (d *decoder) warnSensitiveOptions(s *Storage, options *hashicl.Attribute) {
+	for _, ref := range options.Expr.Variables() {
+		if ref.RootName() != "var" || len(ref) < 2 {
+			continue
+		}
+		name, ok := ref[1].(hashicl.TraverseAttr)
+		if v := d.variables[name.Name]; !ok || v == nil || !v.Sensitive {
+			continue
+		}
+		file := "a credentials file (credentials= for cifs)"
+		if s.Type == "sshfs" {
+			file = "its private key file (IdentityFile= for sshfs)"
+		}
+		d.diags = append(d.diags, &hashicl.Diagnostic{
+			Severity: hashicl.DiagWarning,
+			Summary:  "Sensitive value in mount options",
+			Detail: fmt.Sprintf("Storage %q: options uses var.%s, which is sensitive. Mount options are written to /etc/fstab, "+
+				"which every user on the node can read, and passed on the mount helper's command line, which ps shows. "+
+				"Set credentials = var.%s in the storage instead: shoal writes it to %s, mode 0600, and names that file in the options.",
+				s.Name, name.Name, name.Name, file),
+			Subject: ref.SourceRange().Ptr(),
 		})
 	}
 }

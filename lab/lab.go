@@ -40,6 +40,9 @@ type Host struct {
 	Addr  string // IPv4 address on the lab bridge
 	Roles []string
 	PID   int // the host's init (sshd) as seen from this machine
+	// Link is the host's end of its veth on this machine, in the lab's
+	// bridge: `ip link set <Link> down` cuts the host off the network.
+	Link string
 }
 
 // Lab is a running lab and the files a client uses to reach it.

@@ -96,7 +96,11 @@ func (st *state) lab() *Lab {
 		lab.Bridge = st.Net.bridge()
 	}
 	for _, h := range st.Hosts {
-		lab.Hosts = append(lab.Hosts, Host{Name: h.Name, Addr: h.Addr, Roles: h.Roles, PID: h.PID})
+		host := Host{Name: h.Name, Addr: h.Addr, Roles: h.Roles, PID: h.PID}
+		if st.Bridge {
+			host.Link = st.Net.veth(h.Name)
+		}
+		lab.Hosts = append(lab.Hosts, host)
 	}
 	return lab
 }

@@ -2,8 +2,9 @@
 // executor that carries a plan out (bounded parallelism, dependencies,
 // batches, a node's self-checking changes in one unit, safe stop) and
 // reports through the Hook interface, and the Redactor that keeps
-// sensitive values out of what is shown. Package cluster makes plans;
-// apply executes one and decides nothing again.
+// sensitive values out of what is shown or saved for showing (it makes
+// copies: what the executor runs is never redacted). Package cluster
+// makes plans; apply executes one and decides nothing again.
 //
 // It must not open SSH connections or render anything: the Runner it is
 // given does the work, views implement Hook.

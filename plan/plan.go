@@ -38,10 +38,7 @@ type Change struct {
 	Reason  string   `json:"reason,omitempty"` // NoOp: why nothing; Conflict: why refused
 	After   []string `json:"after,omitempty"`  // IDs that must succeed first
 	Batch   string   `json:"batch,omitempty"`  // changes with one Batch run together (replicate fan-out)
-	// Touches names the other nodes the change writes on (ssh_trust: the
-	// server it authorizes a key on); apply locks them too.
-	Touches []string `json:"touches,omitempty"`
-	Total   Progress `json:"total"` // expected volume, for progress bars
+	Total   Progress `json:"total"`            // expected volume, for progress bars
 	// Payload is what apply executes beyond the step's config, typed per
 	// kind (see SetPayload): the decision the plan made and what it
 	// rests on. The fields above are for showing and may be redacted;

@@ -1,6 +1,6 @@
 // Package steps holds the Step interface and one file per step kind
 // (relocate, replicate, purge, fstab, mount, export, perms, users,
-// site-root, detect, and the kinds recipes declare). A step is a piece of
+// site-root, detect, credentials, and the kinds recipes declare). A step is a piece of
 // desired state on a node: it names the facts it needs, diffs them into a
 // plan.Change (or a NoOp with its reason) whose Payload carries the
 // decision to apply, and applies that change with idempotent, quoted

@@ -29,30 +29,64 @@ var (
 )
 
 // FstabLine builds the fstab line that mounts export from server on mount
-// for a storage type: nfs, sshfs or cifs (its share is the export's last
-// element, its credentials /etc/shoal/<share>.cred). Empty options take
-// the type's defaults.
+// for a storage type: nfs, sshfs or cifs. Empty options take the type's
+// defaults (see MountOptions).
 func FstabLine(fsType, server, export, mount, options string) string {
-	var source, kind, defaults string
+	var source, kind string
 	switch fsType {
 	case "nfs":
-		source, kind, defaults = server+":"+export, "nfs", "defaults,_netdev"
+		source, kind = server+":"+export, "nfs"
 	case "sshfs":
 		if !strings.Contains(server, "@") {
 			server = "root@" + server
 		}
 		source, kind = server+":"+export, "fuse.sshfs"
-		defaults = "defaults,_netdev,allow_other,reconnect,ServerAliveInterval=15,IdentityFile=/root/.ssh/id_ed25519"
 	case "cifs":
-		share := path.Base(export)
-		source, kind, defaults = "//"+server+"/"+share, "cifs", "credentials=/etc/shoal/"+share+".cred,_netdev"
+		source, kind = "//"+server+"/"+path.Base(export), "cifs"
 	default:
-		source, kind, defaults = server+":"+export, fsType, "defaults"
+		source, kind = server+":"+export, fsType
 	}
-	if options == "" {
-		options = defaults
-	}
+	options = MountOptions(fsType, export, options, "")
 	return strings.Join([]string{escapeFstab(source), escapeFstab(mount), kind, options, "0", "0"}, " ")
+}
+
+// MountOptions are a storage's mount options: options as given, or the
+// type's defaults when empty (cifs's name the credentials file
+// /etc/shoal/<share>.cred). With credentialsFile (written by a
+// Credentials step), the option naming it (credentials= for cifs,
+// IdentityFile= for sshfs) replaces any option of that name.
+func MountOptions(fsType, export, options, credentialsFile string) string {
+	if options == "" {
+		switch fsType {
+		case "nfs":
+			options = "defaults,_netdev"
+		case "sshfs":
+			options = "defaults,_netdev,allow_other,reconnect,ServerAliveInterval=15,IdentityFile=/root/.ssh/id_ed25519"
+		case "cifs":
+			options = "credentials=" + CredentialsDir + "/" + path.Base(export) + ".cred,_netdev"
+		default:
+			options = "defaults"
+		}
+	}
+	name := map[string]string{"cifs": "credentials", "sshfs": "IdentityFile"}[fsType]
+	if credentialsFile == "" || name == "" {
+		return options
+	}
+	want := name + "=" + credentialsFile
+	var out []string
+	for _, o := range strings.Split(options, ",") {
+		if k, _, _ := strings.Cut(o, "="); strings.EqualFold(k, name) {
+			o, want = want, "" // in place of the first, dropping any other
+			if o == "" {
+				continue
+			}
+		}
+		out = append(out, o)
+	}
+	if want != "" {
+		out = append(out, want)
+	}
+	return strings.Join(out, ",")
 }
 
 // escapeFstab writes blanks and backslashes in an fstab field as the

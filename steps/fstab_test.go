@@ -147,3 +147,19 @@ func applyAndRediff(t *testing.T, s Applier) *plan.Change {
 	}
 	return diff()
 }
+
+func TestMountOptions(t *testing.T) {
+	tests := []struct{ typ, options, credentials, want string }{
+		{"sshfs", "", "", "defaults,_netdev,allow_other,reconnect,ServerAliveInterval=15,IdentityFile=/root/.ssh/id_ed25519"},
+		{"sshfs", "", "/etc/shoal/nas.key", "defaults,_netdev,allow_other,reconnect,ServerAliveInterval=15,IdentityFile=/etc/shoal/nas.key"},
+		{"sshfs", "allow_other,identityfile=/a,IdentityFile=/b", "/etc/shoal/nas.key", "allow_other,IdentityFile=/etc/shoal/nas.key"},
+		{"cifs", "", "/etc/shoal/nas.cred", "credentials=/etc/shoal/nas.cred,_netdev"},
+		{"cifs", "vers=3.0", "/etc/shoal/nas.cred", "vers=3.0,credentials=/etc/shoal/nas.cred"},
+		{"nfs", "vers=4", "", "vers=4"},
+	}
+	for _, tt := range tests {
+		if got := MountOptions(tt.typ, "/srv/nas", tt.options, tt.credentials); got != tt.want {
+			t.Errorf("%s %q %q: got %q, want %q", tt.typ, tt.options, tt.credentials, got, tt.want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -22,6 +23,17 @@ type Mount struct {
 	ExpectSource string // "10.0.0.1:/srv/nas"; empty accepts any source
 	VerifyOnly   bool   // storage type "mounted"
 	Fstab        string // the fstab `mount` reads; DefaultFstab when empty
+	// Login, for sshfs, is the SSH login the mount will make to the
+	// storage server (node Server): tried by the plan while the mount
+	// point is not mounted, so a missing host key or refused key is named
+	// with its fix instead of failing the mount with "Connection reset".
+	Login  *facts.SSHLogin
+	Server string
+	// KeyFile is an IdentityFile a Credentials step writes earlier in the
+	// same apply, with content of SHA-256 KeySum: until it holds that, a
+	// missing or refused key at plan time is no problem yet (apply checks
+	// the login again before mounting).
+	KeyFile, KeySum string
 }
 
 var (
@@ -34,10 +46,17 @@ func (m *Mount) Kind() string { return "mount" }
 func (m *Mount) Node() string { return m.NodeName }
 
 func (m *Mount) Facts() []NodeFact {
-	return []NodeFact{
+	fs := []NodeFact{
 		{Node: m.NodeName, Fact: facts.MountTable{}},
 		{Node: m.NodeName, Fact: facts.File{Path: m.MountPoint}},
 	}
+	if m.Login != nil {
+		fs = append(fs, NodeFact{Node: m.NodeName, Fact: *m.Login})
+	}
+	if m.KeyFile != "" {
+		fs = append(fs, NodeFact{Node: m.NodeName, Fact: facts.FileSum{Path: m.KeyFile}})
+	}
+	return fs
 }
 
 func (m *Mount) Diff(ctx context.Context, src facts.Source) (*plan.Change, error) {
@@ -70,6 +89,23 @@ func (m *Mount) Diff(ctx context.Context, src facts.Source) (*plan.Change, error
 	default:
 		c.Action, c.Summary = plan.Create, "mount "+m.MountPoint
 	}
+	if c.Action == plan.Create && m.Login != nil {
+		login, err := facts.ReadSSHLogin(ctx, src, m.NodeName, *m.Login)
+		if err != nil {
+			return nil, err
+		}
+		keyPending := false
+		if m.KeyFile != "" {
+			key, err := facts.ReadFileSum(ctx, src, m.NodeName, m.KeyFile)
+			if err != nil {
+				return nil, err
+			}
+			keyPending = key.Kind != "file" || key.SHA256 != m.KeySum
+		}
+		if why := m.loginProblem(login, keyPending); why != "" {
+			c.Action, c.Summary, c.Reason = plan.Conflict, "", why
+		}
+	}
 	return c, nil
 }
 
@@ -80,6 +116,15 @@ func (m *Mount) sourceMatches(source string) bool {
 // Apply creates the mount point, mounts it from fstab if it is still
 // empty, and checks the mount table afterwards.
 func (m *Mount) Apply(ctx context.Context, h transport.Host, c *plan.Change, r Reporter) error {
+	if m.Login != nil { // the key may be new since the plan: a failed login is named, not "Connection reset"
+		login, err := facts.ReadSSHLogin(ctx, facts.NewSet(map[string]transport.Host{h.Name(): h}), h.Name(), *m.Login)
+		if err != nil {
+			return err
+		}
+		if why := m.loginProblem(login, false); why != "" {
+			return errors.New(why)
+		}
+	}
 	mount := "mount -- " + shell.Quote(m.MountPoint)
 	if m.Fstab != "" && m.Fstab != DefaultFstab {
 		mount = "mount -T " + shell.Quote(m.Fstab) + " -- " + shell.Quote(m.MountPoint)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -79,5 +80,62 @@ func TestMountApplyThenNoOp(t *testing.T) {
 	m := &Mount{NodeName: "web2", MountPoint: mp, Type: "nfs", ExpectSource: "shoal-test", Fstab: fstab}
 	if c := applyAndRediff(t, m); c.Action != plan.NoOp {
 		t.Errorf("after apply: %+v", c)
+	}
+}
+
+// An sshfs mount the node could not log in for is refused in the plan,
+// naming what is missing and how to fix it, instead of failing at apply
+// with sshfs's "Connection reset by peer".
+func TestMountChecksTheSSHFSLogin(t *testing.T) {
+	login := SSHFSLogin("/mnt/data", "files", MountOptions("sshfs", "/srv/nas", "", ""))
+	if d := cmp.Diff([]string{"IdentityFile=/root/.ssh/id_ed25519"}, login.Options); d != "" {
+		t.Errorf("ssh options taken from the mount options (-want +got)\n%s", d)
+	}
+	for _, tt := range []struct {
+		name     string
+		keyFile  string
+		keyState string // FileSum output for keyFile
+		out      string
+		action   plan.Action
+		says     []string
+	}{
+		{"logs in", "", "", "tried 0", plan.Create, []string{"mount /mnt/data"}},
+		{"host key unknown", "", "", "tried 255\nHost key verification failed.", plan.Conflict,
+			[]string{"web2 cannot mount /mnt/data with sshfs", "does not know files's SSH host key", "/root/.ssh/known_hosts", "`ssh root@files true`"}},
+		{"key refused", "", "", "tried 255\nroot@files: Permission denied (publickey).", plan.Conflict,
+			[]string{"files does not accept the key /root/.ssh/id_ed25519 of web2", "/root/.ssh/id_ed25519.pub", "authorized_keys of root on files"}},
+		{"key missing", "", "", "tried 255\nno such identity: /root/.ssh/id_ed25519: No such file or directory", plan.Conflict,
+			[]string{"the key /root/.ssh/id_ed25519 does not exist on web2", "ssh-keygen"}},
+		{"key shoal writes first", "/root/.ssh/id_ed25519", "absent", "tried 255\nno such identity: /root/.ssh/id_ed25519: No such file or directory", plan.Create,
+			[]string{"mount /mnt/data"}},
+		{"key shoal replaces first", "/root/.ssh/id_ed25519", "file 600 0 0\nold", "tried 255\nroot@files: Permission denied (publickey).", plan.Create,
+			[]string{"mount /mnt/data"}},
+		{"key shoal wrote, refused", "/root/.ssh/id_ed25519", "file 600 0 0\nwanted", "tried 255\nroot@files: Permission denied (publickey).", plan.Conflict,
+			[]string{"files does not accept the key /root/.ssh/id_ed25519 of web2"}},
+		{"no sshfs", "", "", "no-sshfs", plan.Conflict, []string{"sshfs is not installed on web2"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := &Mount{NodeName: "web2", MountPoint: "/mnt/data", Type: "sshfs", Login: login, Server: "files", KeyFile: tt.keyFile, KeySum: "wanted"}
+			src := fixedFacts{"web2": {"mountinfo": {Output: mountinfo}, "file:/mnt/data": {Output: "absent"}, login.Key(): {Output: tt.out},
+				"filesum:" + tt.keyFile: {Output: tt.keyState}}}
+			c, err := m.Diff(context.Background(), src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Action != tt.action {
+				t.Errorf("action %c, want %c: %s%s", c.Action, tt.action, c.Summary, c.Reason)
+			}
+			for _, s := range tt.says {
+				if !strings.Contains(c.Summary+c.Reason, s) {
+					t.Errorf("%q does not say %q", c.Summary+c.Reason, s)
+				}
+			}
+		})
+	}
+	// mounted: nothing is tried, so a plan of converged nodes opens no SSH connection
+	m := &Mount{NodeName: "web2", MountPoint: "/mnt/nas", Type: "sshfs", Login: SSHFSLogin("/mnt/nas", "files", ""), ExpectSource: "10.0.0.1:/srv/nas"}
+	c, err := m.Diff(context.Background(), fixedFacts{"web2": {"mountinfo": {Output: mountinfo}, "file:/mnt/nas": {Output: "dir 755 0 0 empty"}}})
+	if err != nil || c.Action != plan.NoOp {
+		t.Errorf("mounted: %+v %v", c, err)
 	}
 }

@@ -46,7 +46,11 @@ const maxListedDeletions = 20
 
 // replicatePayload is what a replicate change carries to apply.
 type replicatePayload struct {
-	Delete []string `json:"delete,omitempty"` // paths relative to the replica's root, deepest first
+	// Root is the replica's root, where it deletes and extracts: never
+	// the change's Target, a display field a secret in the path may
+	// have redacted.
+	Root   string   `json:"root"`
+	Delete []string `json:"delete,omitempty"` // paths relative to Root, deepest first
 	Send   []string `json:"send,omitempty"`   // the paths to stream; absent: the whole tree
 	Whole  bool     `json:"whole,omitempty"`  // stream the whole tree
 	Seed   []string `json:"seed,omitempty"`   // Seed files the replica lacks, copied once
@@ -104,7 +108,7 @@ func (r *Replicate) Diff(ctx context.Context, src facts.Source) (*plan.Change, e
 			return c, nil
 		}
 		c.Action, c.Summary = plan.Update, r.seedSummary(seeds)
-		plan.SetPayload(c, replicatePayload{Seed: seeds})
+		plan.SetPayload(c, replicatePayload{Root: r.Root, Seed: seeds})
 		return c, nil
 	}
 	from, err := facts.ReadTreeManifest(ctx, src, r.Primary, r.manifest(r.primaryRoot()))
@@ -125,7 +129,7 @@ func (r *Replicate) Diff(ctx context.Context, src facts.Source) (*plan.Change, e
 		c.Summary += ", " + r.seedSummary(seeds)
 	}
 	c.Details = deletionDetails(delta.Deletions)
-	payload := replicatePayload{Delete: delta.Deletions, Whole: true, Seed: seeds}
+	payload := replicatePayload{Root: r.Root, Delete: delta.Deletions, Whole: true, Seed: seeds}
 	c.Total = plan.Progress{Bytes: tarSize(from.Entries), Files: primary.Files}
 	// A replica that holds most of the tree gets only what differs.
 	if replica.Exists && len(delta.Send) <= len(from.Entries)/2 {

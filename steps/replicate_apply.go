@@ -100,7 +100,7 @@ func (r *Replicate) ApplyBatch(ctx context.Context, hosts map[string]transport.H
 		errs := r.stream(ctx, primary, hosts, streamed, streamFeeds, send)
 		for i, err := range errs {
 			if err != nil {
-				failed[streamed[i].ID] = fmt.Errorf("replicating %s from %s to %s: %w", streamed[i].Target, r.Primary, streamed[i].Node, err)
+				failed[streamed[i].ID] = fmt.Errorf("replicating %s from %s to %s: %w", replicaRoot(streamed[i]), r.Primary, streamed[i].Node, err)
 			}
 		}
 	}
@@ -147,7 +147,7 @@ func (r *Replicate) stream(ctx context.Context, primary transport.Host, hosts ma
 		out.finish(err)
 	}()
 	errs := runFeeds(ctx, feeds, func(fctx context.Context, i int) error {
-		return hosts[cs[i].Node].Run(fctx, transport.Command{Script: extractScript(cs[i].Target), Stdin: feeds[i]})
+		return hosts[cs[i].Node].Run(fctx, transport.Command{Script: extractScript(replicaRoot(cs[i])), Stdin: feeds[i]})
 	})
 	// every replica has returned: nobody is left to read the primary
 	cancel()
@@ -174,6 +174,10 @@ func (r *Replicate) prepare(ctx context.Context, h transport.Host, c *plan.Chang
 	if err != nil {
 		return fmt.Errorf("replicating to %s: %w", c.Node, err)
 	}
+	root := p.Root
+	if root == "" {
+		return fmt.Errorf("replicating to %s: the plan names no root (a plan from an older shoal? plan again)", c.Node)
+	}
 	deletions := p.Delete
 	var list strings.Builder
 	for _, p := range deletions {
@@ -183,7 +187,7 @@ func (r *Replicate) prepare(ctx context.Context, h transport.Host, c *plan.Chang
 		list.WriteString(p)
 		list.WriteByte(0)
 	}
-	if err := h.Run(ctx, transport.Command{Script: deleteScript(c.Target), Stdin: strings.NewReader(list.String())}); err != nil {
+	if err := h.Run(ctx, transport.Command{Script: deleteScript(root), Stdin: strings.NewReader(list.String())}); err != nil {
 		return fmt.Errorf("replicating to %s: deleting what %s no longer has: %w", c.Node, r.Primary, err)
 	}
 	if len(deletions) > 0 {
@@ -295,4 +299,10 @@ for p do
   elif [ -e "$p" ] || [ -L "$p" ]; then rm -f -- "$p"
   fi
 done' shoal-delete`, shell.Quote(root), shell.Quote(root))
+}
+
+// replicaRoot is where a replica's tree is, as its change's payload says.
+func replicaRoot(c *plan.Change) string {
+	p, _ := plan.DecodePayload[replicatePayload](c)
+	return p.Root
 }

@@ -82,12 +82,14 @@ func (r *Replicate) seed(ctx context.Context, primary transport.Host, hosts map[
 	errs := make([]error, len(cs))
 	union := map[string]bool{}
 	lists := make([][]string, len(cs))
+	roots := make([]string, len(cs))
 	for i, c := range cs {
 		p, err := plan.DecodePayload[replicatePayload](c)
 		if err != nil {
 			errs[i] = err
 			continue
 		}
+		roots[i] = p.Root
 		for _, s := range p.Seed {
 			if !slices.Contains(r.Seed, s) {
 				errs[i] = fmt.Errorf("replicating to %s: %s is not a file the site edits per node: not seeding it", c.Node, printablePath(s))
@@ -118,7 +120,7 @@ func (r *Replicate) seed(ctx context.Context, primary transport.Host, hosts map[
 			errs[i] = fmt.Errorf("replicating to %s: reading %s on %s: %w", c.Node, strings.Join(lists[i], ", "), r.Primary, err)
 			continue
 		}
-		script := shell.Script(seedExtractBody, shell.Bind("root", c.Target), shell.BindLines("paths", lists[i]))
+		script := shell.Script(seedExtractBody, shell.Bind("root", roots[i]), shell.BindLines("paths", lists[i]))
 		if err := hosts[c.Node].Run(ctx, transport.Command{Script: script, Stdin: bytes.NewReader(stream.Bytes())}); err != nil {
 			errs[i] = fmt.Errorf("replicating to %s: copying %s: %w", c.Node, strings.Join(lists[i], ", "), err)
 			continue

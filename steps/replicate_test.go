@@ -124,6 +124,11 @@ func TestReplicateStreamsToEveryReplicaThenNoOp(t *testing.T) {
 	if !strings.Contains(cs[0].Summary, "delete 4") {
 		t.Errorf("web2 summary %q does not say it deletes", cs[0].Summary)
 	}
+	for _, c := range cs {
+		// what a plan shows decides nothing: a redacted target must not
+		// send the tree elsewhere
+		c.Target, c.Summary, c.Details = "/var/www/(sensitive)", "(sensitive)", nil
+	}
 
 	logs, err := s.apply(t, cs)
 	if err != nil {
@@ -172,8 +177,11 @@ func TestReplicateStreamsToEveryReplicaThenNoOp(t *testing.T) {
 func TestReplicateFailingReplicaDoesNotFailOthers(t *testing.T) {
 	s := newReplicaSetup(t, "web2", "web3", "web4")
 	cs := s.diff(t)
-	cs[1].Target = "/dev/null/cannot" // web3's tar cannot create its root
-	_, err := s.apply(t, cs)
+	p, err := plan.DecodePayload[replicatePayload](cs[1])
+	failOn(t, err)
+	p.Root = "/dev/null/cannot" // web3's tar cannot create its root
+	plan.SetPayload(cs[1], p)
+	_, err = s.apply(t, cs)
 	var be BatchErrors
 	if !errors.As(err, &be) || len(be) != 1 || be[cs[1].ID] == nil {
 		t.Fatalf("want one error for web3, got %v", err)

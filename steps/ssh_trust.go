@@ -281,7 +281,7 @@ type sshTrustPayload struct {
 }
 
 func (t *SSHTrust) Diff(ctx context.Context, src facts.Source) (*plan.Change, error) {
-	c := &plan.Change{ID: t.ID(), Node: t.Client, Site: t.Site, Kind: t.Kind(), Target: t.Key, Touches: []string{t.Server}}
+	c := &plan.Change{ID: t.ID(), Node: t.Client, Site: t.Site, Kind: t.Kind(), Target: t.Key}
 	cl, err := readTrustClient(ctx, src, t.Client, t.clientFact())
 	if err != nil {
 		return nil, err

@@ -96,8 +96,8 @@ func groupByNode(p *plan.Plan) []*nodeGroup {
 // RenderPlan writes p as text: changes grouped by node with their action
 // symbols (+ create, ~ update, - delete, ! conflict), each change's summary
 // and details indented beneath it, unchanged steps counted but not listed,
-// nodes whose facts could not be read with their error, and a last line
-// counting everything.
+// nodes whose facts could not be read with their error, a line counting
+// everything, and last the conflicts again with what to do.
 func RenderPlan(w io.Writer, p *plan.Plan, o RenderOptions) {
 	s := newStyles(w, colorWanted(o.NoColor))
 	var b strings.Builder
@@ -113,6 +113,22 @@ func RenderPlan(w io.Writer, p *plan.Plan, o RenderOptions) {
 func writePlan(b *strings.Builder, p *plan.Plan, s styles) {
 	writeNodes(b, p, s)
 	b.WriteString(s.bold.Render(planSummary(p)) + "\n")
+	writeConflicts(b, p, s)
+}
+
+// writeConflicts repeats the refused changes after the summary, where a
+// long plan ends and the eye lands, with what to do about them.
+func writeConflicts(b *strings.Builder, p *plan.Plan, s styles) {
+	conflicts := p.Conflicts()
+	if len(conflicts) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\n%s\n", s.action[plan.Conflict].Render(fmt.Sprintf("Apply refuses this plan (exit 3): %s would put data at risk.",
+		plural(len(conflicts), "conflict", "conflicts"))))
+	for _, c := range conflicts {
+		fmt.Fprintf(b, "  %s: %s: %s\n", s.node.Render(c.Node), stepName(c.Kind, c.Target), c.Reason)
+	}
+	b.WriteString("Resolve each as it says, then run `shoal plan` again. Nothing has been changed.\n")
 }
 
 // writeNodes writes every node's part of the plan, each followed by a blank line.

@@ -27,6 +27,13 @@ func newApplyCommand(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "apply [PLANFILE]",
 		Short: "Make the changes a plan shows, after confirmation",
+		Long: `Make the changes a plan shows, after confirmation.
+
+In a terminal apply shows the plan and asks first (a saved plan too).
+Without one (stdin is not a terminal, or --json) it cannot ask: it needs
+--yes or a saved plan, and otherwise refuses with exit 1 before connecting.
+A prompt never goes into a piped stdout: the line prompt is on stderr, and
+the interactive review runs only when stdin and stdout are terminals.`,
 		Example: `  shoal apply                 # plan, review, confirm, watch
   shoal apply --yes --json    # CI: no prompt, NDJSON events
   shoal apply community.plan  # exactly a saved plan; refused if the hosts changed since`,
@@ -40,6 +47,25 @@ func newApplyCommand(g *globalOptions) *cobra.Command {
 }
 
 func (o *applyOptions) run(cmd *cobra.Command, g *globalOptions, args []string) int {
+	// Without a terminal to ask on, only --yes or a saved plan approves:
+	// refuse before connecting, as Terraform does.
+	canAsk := !g.json && isTerminal(g.stdin)
+	var saved *plan.Plan
+	if len(args) == 1 {
+		var err error
+		if saved, err = readPlan(args[0]); err != nil {
+			fmt.Fprintln(g.stderr, "shoal:", err)
+			return exitError
+		}
+	}
+	if !g.yes && saved == nil && !canAsk {
+		why := "stdin is not a terminal"
+		if g.json {
+			why = "--json leaves no terminal to ask on"
+		}
+		fmt.Fprintf(g.stderr, "shoal: apply needs approval and %s: pass --yes, or apply a saved plan (shoal plan -out FILE, then shoal apply FILE)\n", why)
+		return exitError
+	}
 	ctx, cancel := context.WithCancel(cmd.Context())
 	defer cancel()
 	v := newViews(g)
@@ -48,13 +74,26 @@ func (o *applyOptions) run(cmd *cobra.Command, g *globalOptions, args []string) 
 		return exitError
 	}
 	defer s.close()
-	p := s.plan(ctx)
-	if len(args) == 1 {
-		saved, err := readPlan(args[0])
-		if err != nil {
-			fmt.Fprintln(g.stderr, "shoal:", err)
-			return exitError
+	unlock, err := s.lock(ctx, o.forceUnlock)
+	if err != nil {
+		fmt.Fprintln(g.stderr, "shoal:", err)
+		var held *cluster.LockHeldError
+		if errors.As(err, &held) {
+			return exitRefused
 		}
+		return exitError
+	}
+	defer func() {
+		if err := unlock(); err != nil {
+			fmt.Fprintln(g.stderr, "shoal:", err)
+		}
+	}()
+
+	// Plan with the nodes locked: what apply carries out is the plan of
+	// hosts no other apply is changing, and a saved plan is carried out
+	// only if the hosts still are what it was made from.
+	p := s.plan(ctx)
+	if saved != nil {
 		if why := staleReason(saved, p); why != "" {
 			fmt.Fprintf(g.stderr, "shoal: refusing the saved plan %s: %s. Run `shoal plan` again.\n", args[0], why)
 			return exitRefused
@@ -64,9 +103,10 @@ func (o *applyOptions) run(cmd *cobra.Command, g *globalOptions, args []string) 
 
 	stdout, _ := g.stdout.(*os.File)
 	useTUI := stdout != nil && tui.UseTUI(g.stdin, stdout, g.yes) && !g.json
+	shown := s.redactor.Plan(p) // p runs; its redacted copy is what anyone sees
 	refused := len(p.Failed()) > 0 || len(p.Conflicts()) > 0
 	if !useTUI || refused || !p.HasChanges() {
-		v.plan(p) // the UI reviews only a plan that can be applied and changes something
+		v.plan(shown) // the UI reviews only a plan that can be applied and changes something
 	}
 	switch {
 	case len(p.Failed()) > 0:
@@ -79,42 +119,28 @@ func (o *applyOptions) run(cmd *cobra.Command, g *globalOptions, args []string) 
 		return exitOK
 	}
 
-	unlock, err := cluster.Locker{Force: o.forceUnlock}.Lock(ctx, s.hostsWithChanges(p))
-	if err != nil {
-		fmt.Fprintln(g.stderr, "shoal:", err)
-		var held *cluster.LockHeldError
-		if errors.As(err, &held) {
-			return exitRefused
-		}
-		return exitError
-	}
-	defer unlock()
-
 	runner, combine := cluster.Runner(s.compiled.Entries, s.hosts)
 	execute := func(ctx context.Context, hook plan.Hook, stop <-chan struct{}) plan.Summary {
-		return plan.Execute(ctx, p, runner, s.redactor.Hook(hook), plan.ExecOptions{Parallel: g.parallel, FailFast: o.failFast, Stop: stop, Combine: combine})
+		summary := plan.Execute(ctx, p, runner, s.redactor.Hook(hook), plan.ExecOptions{Parallel: g.parallel, FailFast: o.failFast, Stop: stop, Combine: combine})
+		return s.redactor.Summary(summary)
 	}
 
 	var summary plan.Summary
 	if useTUI {
-		res, err := tui.Run(ctx, p, execute, tui.Options{Site: siteNames(s), NoColor: g.noColor, FailFast: o.failFast})
+		res, err := tui.Run(ctx, shown, execute, tui.Options{Site: siteNames(s), NoColor: g.noColor, FailFast: o.failFast})
 		if err != nil {
 			fmt.Fprintln(g.stderr, "shoal:", err)
 			return exitError
 		}
 		if !res.Approved {
-			fmt.Fprintln(g.stdout, "Apply cancelled; nothing changed.")
+			fmt.Fprintln(g.stderr, "Apply cancelled; nothing changed.")
 			return exitOK
 		}
 		summary = res.Summary
 	} else {
-		if !g.yes {
-			if !isTerminal(g.stdin) {
-				fmt.Fprintln(g.stderr, "shoal: no terminal to confirm on: pass --yes to apply")
-				return exitError
-			}
+		if !g.yes && canAsk {
 			if !confirm(g) {
-				fmt.Fprintln(g.stdout, "Apply cancelled; nothing changed.")
+				fmt.Fprintln(g.stderr, "Apply cancelled; nothing changed.")
 				return exitOK
 			}
 		}
@@ -148,8 +174,10 @@ func staleReason(saved, fresh *plan.Plan) string {
 	return ""
 }
 
+// confirm asks on stderr, so stdout (a log, a pipe) holds only the plan
+// and the apply.
 func confirm(g *globalOptions) bool {
-	fmt.Fprint(g.stdout, "\nApply these changes? Only 'yes' or 'y' proceeds: ")
+	fmt.Fprint(g.stderr, "\nApply these changes? Only 'yes' or 'y' proceeds: ")
 	line, _ := bufio.NewReader(g.stdin).ReadString('\n')
 	answer := strings.ToLower(strings.TrimSpace(line))
 	return answer == "y" || answer == "yes"

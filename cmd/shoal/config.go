@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	hashicl "github.com/hashicorp/hcl/v2"
+	"golang.org/x/term"
 
 	"github.com/shoal-sh/shoal/cluster"
 	"github.com/shoal-sh/shoal/hcl"
@@ -80,9 +81,9 @@ func unshown(diags, shown hashicl.Diagnostics) hashicl.Diagnostics {
 	return out
 }
 
+// isTerminal: a tty, not just any character device (/dev/null is one).
 func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return f != nil && term.IsTerminal(int(f.Fd()))
 }
 
 func isTerminalWriter(w interface{}) bool {

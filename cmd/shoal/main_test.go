@@ -72,6 +72,10 @@ func TestCommandsWithoutNetwork(t *testing.T) {
 		{name: "bad --var", files: map[string]string{"c.hcl": goodConfig}, args: []string{"validate", "--var", "novalue"},
 			code: 1, stderr: "want name=value"},
 		{name: "version", args: []string{"version"}, stdout: "shoal "},
+		{name: "apply --json cannot ask", files: map[string]string{"c.hcl": goodConfig}, args: []string{"apply", "--json"},
+			code: 1, stderr: "--json leaves no terminal to ask on: pass --yes, or apply a saved plan", noStdout: true},
+		{name: "apply without a terminal cannot ask", files: map[string]string{"c.hcl": goodConfig}, args: []string{"apply"},
+			code: 1, stderr: "stdin is not a terminal: pass --yes", noStdout: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,6 +85,9 @@ func TestCommandsWithoutNetwork(t *testing.T) {
 			}
 			if !strings.Contains(out, tt.stdout) {
 				t.Errorf("stdout lacks %q:\n%s", tt.stdout, out)
+			}
+			if tt.noStdout && out != "" {
+				t.Errorf("stdout should stay empty:\n%s", out)
 			}
 			if !strings.Contains(errs, tt.stderr) {
 				t.Errorf("stderr lacks %q:\n%s", tt.stderr, errs)

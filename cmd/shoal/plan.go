@@ -22,12 +22,12 @@ func newPlanCommand(g *globalOptions) *cobra.Command {
 		Short: "Compare the live hosts with the configuration and show what apply would change",
 		Example: `  shoal plan
   shoal plan -out community.plan && shoal apply community.plan
-  shoal plan --detailed-exitcode   # CI drift check: 0 no changes, 2 changes, 1 error`,
+  shoal plan --detailed-exitcode   # CI drift check: 0 no changes, 2 changes, 3 refused, 1 error`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return exitFor(o.run(cmd, g)) },
 	}
 	cmd.Flags().StringVarP(&o.out, "out", "o", "", "save the plan to FILE for `shoal apply FILE`")
-	cmd.Flags().BoolVar(&o.detailedExitcode, "detailed-exitcode", false, "exit 2 when there are changes, 0 when none")
+	cmd.Flags().BoolVar(&o.detailedExitcode, "detailed-exitcode", false, "exit 2 when there are changes, 3 when apply would refuse them (conflicts), 0 when none")
 	return cmd
 }
 
@@ -40,9 +40,9 @@ func (o *planOptions) run(cmd *cobra.Command, g *globalOptions) int {
 	}
 	defer s.close()
 	p := s.plan(ctx)
-	v.plan(p)
+	v.plan(s.redactor.Plan(p))
 	if o.out != "" {
-		if err := savePlan(o.out, p); err != nil {
+		if err := savePlan(o.out, s.redactor.Saved(p)); err != nil {
 			fmt.Fprintln(g.stderr, "shoal:", err)
 			return exitError
 		}
@@ -53,6 +53,8 @@ func (o *planOptions) run(cmd *cobra.Command, g *globalOptions) int {
 	switch {
 	case len(p.Failed()) > 0:
 		return exitError
+	case o.detailedExitcode && len(p.Conflicts()) > 0:
+		return exitRefused
 	case o.detailedExitcode && p.HasChanges():
 		return exitChanges
 	}

@@ -18,7 +18,9 @@ type session struct {
 	conns    map[string]*transport.Conn
 	hosts    map[string]transport.Host
 	dialErrs map[string]error
-	redactor *plan.Redactor // hides sensitive variables' values in all output
+	targets  map[string]transport.Target // how each node was reached, to reach it again
+	dialOpts transport.Options
+	redactor *plan.Redactor // hides sensitive variables' values in what is shown or saved, never in what runs
 }
 
 // startSession loads the config and connects to its nodes; what went wrong
@@ -45,11 +47,15 @@ func openSession(ctx context.Context, g *globalOptions, v *views, cfg *hcl.Confi
 			targets = append(targets, transportTarget(n))
 		}
 	}
-	conns, errs := transport.DialAll(ctx, targets, transportOptions(g, v), g.parallel)
+	opts := transportOptions(g, v)
+	conns, errs := transport.DialAll(ctx, targets, opts, g.parallel)
 	s := &session{g: g, cfg: cfg, compiled: compiled, conns: conns, hosts: map[string]transport.Host{}, dialErrs: errs,
-		redactor: plan.NewRedactor(cfg.SensitiveValues())}
+		targets: map[string]transport.Target{}, dialOpts: opts, redactor: plan.NewRedactor(cfg.SensitiveValues())}
 	for n, c := range conns {
 		s.hosts[n] = c
+	}
+	for _, t := range targets {
+		s.targets[t.Node] = t
 	}
 	return s
 }
@@ -67,6 +73,21 @@ func transportOptions(g *globalOptions, v *views) transport.Options {
 		o.KnownHosts = []string{g.knownHosts}
 	}
 	return o
+}
+
+// lock takes the apply lock on every node the run reaches, before
+// anything is read: the plan an apply carries out is then the plan of
+// hosts no other apply is changing. A connection lost on the way is
+// dialled again to release its node's lock at the end.
+func (s *session) lock(ctx context.Context, force bool) (unlock func() error, err error) {
+	l := cluster.Locker{Force: force, Redial: func(ctx context.Context, node string) (transport.Host, func(), error) {
+		c, err := transport.Dial(ctx, s.targets[node], s.dialOpts)
+		if err != nil {
+			return nil, nil, err
+		}
+		return c, func() { _ = c.Close() }, nil
+	}}
+	return l.Lock(ctx, s.hosts)
 }
 
 func (s *session) close() {
@@ -88,27 +109,11 @@ func (s *session) nodeNames() []string {
 	return names
 }
 
-// plan gathers facts and diffs; what it returns is fit to show and save
-// (sensitive values hidden), and still fit to apply.
+// plan gathers facts and diffs. What it returns is what apply executes,
+// sensitive values and all: show s.redactor.Plan(p), save
+// s.redactor.Saved(p), never the plan itself.
 func (s *session) plan(ctx context.Context) *plan.Plan {
 	pl := &cluster.Planner{Nodes: s.nodeNames(), Hosts: s.hosts, DialErrs: s.dialErrs, Parallel: s.g.parallel}
 	p, _ := pl.Plan(ctx, s.compiled, s.cfg.Digest)
-	return s.redactor.Plan(p)
-}
-
-// hostsWithChanges are the nodes an apply will touch: those with changes
-// and those a change writes on besides its own (Change.Touches).
-func (s *session) hostsWithChanges(p *plan.Plan) map[string]transport.Host {
-	out := map[string]transport.Host{}
-	for _, c := range p.Changes {
-		if c.Action == plan.NoOp {
-			continue
-		}
-		for _, n := range append([]string{c.Node}, c.Touches...) {
-			if h, ok := s.hosts[n]; ok {
-				out[n] = h
-			}
-		}
-	}
-	return out
+	return p
 }
