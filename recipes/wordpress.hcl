@@ -234,9 +234,10 @@ recipe "wordpress" {
     owner   = "root"
     group   = "root"
     content = templatefile("wordpress/wp-sync.conf", {
-      state   = "/var/lib/shoal/wordpress/${site.name}"
-      db_name = param.db_name
-      uploads = param.uploads
+      state    = "/var/lib/shoal/wordpress/${site.name}"
+      db_name  = param.db_name
+      database = param.database
+      uploads  = param.uploads
       caches  = ["wp-content/cache", "wp-content/et-cache", "wp-content/litespeed", "wp-content/upgrade"]
     })
   }
@@ -280,7 +281,7 @@ recipe "wordpress" {
     on      = "primary"
     command = "flock -w 600 /run/lock/shoal-wordpress-${site.name}-dump.lock /var/lib/shoal/wordpress/${site.name}/wp-sync /var/lib/shoal/wordpress/${site.name}/wp-sync.conf dump"
     creates = "/var/lib/shoal/wordpress/${site.name}/dump/${param.db_name}.sql"
-    after   = [file.wp_sync, file.wp_sync_conf, file.mysql_cnf]
+    after   = [file.wp_sync, file.wp_sync_conf, file.mysql_cnf, service.mariadb]
   }
 
   # A slave's own database and user.
@@ -292,7 +293,7 @@ recipe "wordpress" {
   }
 
   # Each slave pulls the master's files and dump from cron, and once at
-  # once when it has imported nothing yet or its jobs changed.
+  # once when it has never synced.
   cron "sync" {
     on       = "replicas"
     schedule = param.sync_schedule
@@ -302,8 +303,69 @@ recipe "wordpress" {
   exec "first_sync" {
     on      = "replicas"
     command = "flock -w 600 /run/lock/shoal-wordpress-${site.name}-sync.lock /var/lib/shoal/wordpress/${site.name}/wp-sync /var/lib/shoal/wordpress/${site.name}/wp-sync.conf sync"
-    creates = "/var/lib/shoal/wordpress/${site.name}/imported"
+    creates = "/var/lib/shoal/wordpress/${site.name}/synced"
     after   = [exec.database, exec.first_dump, ssh_trust.files, ssh_trust.dump, line.file_mods, line.wp_cron]
+  }
+
+  # --- MariaDB replication (database = "replication") ---------------------------
+  # The master writes a binary log and listens on its address for its
+  # slaves, each a read-only replica (server ids 1, 2, ... in the order of
+  # the site's nodes). The replication user may log in only from the
+  # slaves' addresses; a slave starts from the master's newest dump and
+  # the position it records. MariaDB restarts (after its configuration
+  # test) when its configuration changes.
+  file "replication_cnf" {
+    when    = param.database == "replication"
+    path    = "/etc/mysql/mariadb.conf.d/61-shoal-${site.name}.cnf"
+    mode    = "0644"
+    owner   = "root"
+    group   = "root"
+    content = <<-CNF
+      # Managed by shoal (site ${site.name}): MariaDB's replication of ${param.db_name}.
+      [mariadbd]
+      %{if node.name == site.primary.name~}
+      server_id = 1
+      log_bin = mysql-bin
+      binlog_format = MIXED
+      bind_address = ${site.primary.address}
+      %{else~}
+      server_id = ${[for i, n in site.nodes : i + 1 if n.name == node.name][0]}
+      relay_log = relay-bin
+      replicate_do_db = ${param.db_name}
+      read_only = 1
+      %{endif~}
+    CNF
+  }
+  service "mariadb" {
+    when      = param.database == "replication"
+    reload    = "restart"
+    check     = "mariadbd --help --verbose > /dev/null"
+    on_change = [file.replication_cnf]
+  }
+  # The replication login of the slaves, a 0600 option file only root reads.
+  file "replication_login" {
+    when    = param.database == "replication"
+    on      = "replicas"
+    path    = "/var/lib/shoal/wordpress/${site.name}/replication.cnf"
+    mode    = "0600"
+    owner   = "root"
+    group   = "root"
+    content = "# Managed by shoal (site ${site.name}): the slaves' replication login.\n[client]\nuser=shoal_repl\npassword=\"${param.replication_password}\"\nhost=${site.primary.address}\n"
+  }
+  exec "replication_user" {
+    when    = param.database == "replication"
+    on      = "primary"
+    command = "mysql"
+    stdin   = join("", [for n in site.replicas : "CREATE USER IF NOT EXISTS 'shoal_repl'@'${n.address}' IDENTIFIED BY '${param.replication_password}';\nALTER USER 'shoal_repl'@'${n.address}' IDENTIFIED BY '${param.replication_password}';\nGRANT REPLICATION SLAVE ON *.* TO 'shoal_repl'@'${n.address}';\n"])
+    unless  = "test \"$(mysql -N -e \"SELECT COUNT(*) FROM mysql.user WHERE user = 'shoal_repl'\")\" = ${length(site.replicas)}"
+    after   = [service.mariadb]
+  }
+  exec "replicate" {
+    when    = param.database == "replication"
+    on      = "replicas"
+    command = "flock -w 600 /run/lock/shoal-wordpress-${site.name}-sync.lock /var/lib/shoal/wordpress/${site.name}/wp-sync /var/lib/shoal/wordpress/${site.name}/wp-sync.conf replicate"
+    unless  = "/var/lib/shoal/wordpress/${site.name}/wp-sync /var/lib/shoal/wordpress/${site.name}/wp-sync.conf replicating"
+    after   = [service.mariadb, file.replication_login, exec.replication_user, exec.first_dump, exec.database, ssh_trust.dump]
   }
 
   # --- Snapshots ------------------------------------------------------------------

@@ -189,6 +189,57 @@ func TestWordPressRecipe(t *testing.T) {
 	}
 }
 
+// TestWordPressReplicationMode: with database = "replication" the master
+// writes a binary log and listens on its address, each slave replicates
+// read-only with a server id of its own, MariaDB restarts on a change of
+// that, the replication user exists once per slave address and its
+// password reaches mysql on stdin only.
+func TestWordPressReplicationMode(t *testing.T) {
+	cfg, diags := loadWordPress(t, `database = "replication", replication_password = "repl-secret-42"`)
+	if cfg == nil {
+		t.Fatalf("replication mode does not load:\n%s", diags)
+	}
+	entries := compiled(t, cfg)
+	cnf := func(node string) string {
+		return entries[node+"/file/etc/mysql/mariadb.conf.d/61-shoal-blog.cnf"].(*steps.File).Content
+	}
+	for node, want := range map[string][]string{
+		"master": {"server_id = 1\n", "log_bin = mysql-bin\n", "bind_address = 10.0.0.11\n"},
+		"slave1": {"server_id = 2\n", "read_only = 1\n", "replicate_do_db = wordpress\n"},
+		"slave2": {"server_id = 3\n", "read_only = 1\n"},
+	} {
+		for _, w := range want {
+			if !strings.Contains(cnf(node), w) {
+				t.Errorf("%s's MariaDB configuration lacks %q:\n%s", node, w, cnf(node))
+			}
+		}
+	}
+	for _, id := range []string{"master/service/blog/mariadb", "slave1/service/blog/mariadb", "slave1/exec/blog/replicate", "slave2/exec/blog/replicate", "master/exec/blog/replication_user"} {
+		if entries[id] == nil {
+			t.Errorf("no %s", id)
+		}
+	}
+	for _, id := range []string{"master/exec/blog/replicate", "slave1/exec/blog/replication_user"} {
+		if entries[id] != nil {
+			t.Errorf("%s runs where it should not", id)
+		}
+	}
+	if conf := entries["slave1/file/var/lib/shoal/wordpress/blog/wp-sync.conf"].(*steps.File).Content; !strings.Contains(conf, "database=replication\n") || !strings.Contains(conf, "master_host=10.0.0.11\n") {
+		t.Errorf("the jobs do not know the mode:\n%s", conf)
+	}
+
+	_, diags = loadWordPress(t, `database = "replication"`)
+	if !strings.Contains(diags, "needs a replication_password of") {
+		t.Errorf("replication without a password:\n%s", diags)
+	}
+	cfg, _ = loadWordPress(t, ``)
+	for id := range compiled(t, cfg) {
+		if strings.Contains(id, "mariadb") || strings.Contains(id, "/exec/blog/replicat") {
+			t.Errorf("database = dump, yet %s", id)
+		}
+	}
+}
+
 // TestWordPressBadInput: what a site gets wrong is a diagnostic naming
 // the problem.
 func TestWordPressBadInput(t *testing.T) {
