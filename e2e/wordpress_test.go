@@ -421,3 +421,41 @@ func wpExcerpt(page, near string) string {
 	}
 	return page[max(0, i-200):min(len(page), i+600)]
 }
+
+// TestWordPressBadInput: what an operator gets wrong in the fixture is a
+// diagnostic naming the file and line, before anything connects.
+func TestWordPressBadInput(t *testing.T) {
+	fixture := readFile(t, filepath.Join(repoRoot, "fixtures", "wordpress", "cluster.hcl"))
+	for _, tt := range []struct {
+		name, from, to string
+		want           []string
+	}{
+		{"a slave that is also the master", `address = "${var.lab_net}.12"`, `address = "${var.lab_net}.11"`,
+			[]string{"Assertion failed: slave_is_master", "slave1 has the master's address, 10.77.0.11, so it is the master"}},
+		{"the master with the role slave", `roles   = ["web", "master"]`, `roles   = ["web", "master", "slave"]`,
+			[]string{"Assertion failed: master_role", `master is the site's master (its primary) but has the role "slave"`}},
+		{"keep = 0", `default = 3`, `default = 0`,
+			[]string{"recipes/wordpress.hcl:", "Invalid keep", "not 0: the newest complete snapshot is never deleted"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.Contains(fixture, tt.from) {
+				t.Fatalf("the fixture has no %q", tt.from)
+			}
+			dir := t.TempDir()
+			writeFile(t, filepath.Join(dir, "cluster.hcl"), strings.Replace(fixture, tt.from, tt.to, 1))
+			r := shoal(t, "-C", dir, "validate", "--var", "db_password="+wpDBPassword)
+			out := regexp.MustCompile(`\s+`).ReplaceAllString(r.stdout+r.stderr, " ")
+			if r.code != 1 {
+				t.Errorf("validate: exit %d, want 1\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("the diagnostics lack %q:\n%s%s", w, r.stdout, r.stderr)
+				}
+			}
+			if strings.Contains(r.stdout+r.stderr, wpDBPassword) || strings.Contains(r.stdout+r.stderr, "goroutine ") {
+				t.Errorf("the diagnostics show a secret or a stack:\n%s", r.stderr)
+			}
+		})
+	}
+}
