@@ -280,7 +280,7 @@ recipe "wordpress" {
   exec "first_dump" {
     on      = "primary"
     command = "flock -w 600 /run/lock/shoal-wordpress-${site.name}-dump.lock /var/lib/shoal/wordpress/${site.name}/wp-sync /var/lib/shoal/wordpress/${site.name}/wp-sync.conf dump"
-    creates = "/var/lib/shoal/wordpress/${site.name}/dump/${param.db_name}.sql"
+    creates = "/var/lib/shoal/wordpress/${site.name}/dumped-${param.database}"
     after   = [file.wp_sync, file.wp_sync_conf, file.mysql_cnf, service.mariadb]
   }
 

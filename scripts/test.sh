@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 need_pkgs=(openssh-server openssh-client netbase sshfs fuse3 iproute2 tmux tar coreutils findutils util-linux shellcheck rsync python3 nginx curl)
 # WordPress's end-to-end test: Debian's WordPress on php-fpm with XML-RPC
 # (php-xml), MariaDB, BIND and dig
-need_pkgs+=(wordpress php8.2-fpm php8.2-mysql php8.2-xml mariadb-server mariadb-client bind9 dnsutils)
+need_pkgs+=(wordpress php8.2-fpm php8.2-mysql php8.2-xml mariadb-server mariadb-client bind9 bind9-dnsutils)
 missing=()
 for p in "${need_pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

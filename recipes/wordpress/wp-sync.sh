@@ -63,6 +63,7 @@ esac
 cnf=$(need mysql_cnf)
 dumps=$(need dump_dir)
 mode=$(get database)
+if [ -z "$mode" ]; then mode=dump; fi
 mkdir -p -- "$state"
 
 # pull_dump: the master's newest dump into $state/incoming.
@@ -129,10 +130,13 @@ dump)
 	# the slaves then have nothing to pull and import
 	if cmp -s -- "$tmp" "$dumps/$db.sql"; then
 		rm -f -- "$tmp"
-		exit 0
+	else
+		sync -- "$tmp"
+		mv -f -- "$tmp" "$dumps/$db.sql"
 	fi
-	sync -- "$tmp"
-	mv -f -- "$tmp" "$dumps/$db.sql"
+	# which kind of dump the folder holds (a mode's first dump is made
+	# during apply)
+	touch -- "$state/dumped-$mode"
 	;;
 sync)
 	if [ -L "$root" ] || [ ! -d "$root" ]; then
