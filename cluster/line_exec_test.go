@@ -283,6 +283,36 @@ func (h failureHook) StepDone(c *plan.Change, err error, _ time.Duration) {
 func (failureHook) NodeDone(string, error) {}
 func (failureHook) Summary(plan.Summary)   {}
 
+// TestFileUnderTheRootWaitsForReplicate: a file block's write leaves a
+// temporary file beside the file for a moment; replicate must not read it
+// on the primary (it would copy it to the replicas) nor delete it on a
+// replica, so every node's write of a file in the root waits for it.
+func TestFileUnderTheRootWaitsForReplicate(t *testing.T) {
+	c, diags := compileString(t, site(`
+  file "conf" {
+    path    = "config/local.yaml"
+    content = "node: ${node.name}\n"
+  }
+  file "system" {
+    path    = "/etc/acme.conf"
+    content = "x\n"
+  }
+`), nil)
+	if c == nil {
+		t.Fatalf("compile failed:\n%s", diags)
+	}
+	replicate := entryIndexOf(c, "web2/replicate/var/www/s")
+	for _, n := range []string{"web1", "web2"} {
+		conf := entryIndexOf(c, n+"/file/var/www/s/config/local.yaml")
+		if conf < 0 || replicate < 0 || !containsInt(c.graph.deps[conf], replicate) {
+			t.Errorf("%s: file.conf (%d) must wait for replicate to web2 (%d)", n, conf, replicate)
+		}
+	}
+	if system := entryIndexOf(c, "web1/file/etc/acme.conf"); system < 0 || containsInt(c.graph.deps[system], replicate) {
+		t.Errorf("the primary's file outside the root (%d) waits for replicate", system)
+	}
+}
+
 // TestLineUnderTheRootWaitsForReplicate: replicate reads the primary's
 // tree, so the primary's edit of a file in it waits until every replica
 // has its copy; a replica's edit waits for its own.
@@ -369,5 +399,75 @@ func TestLineUnderTheRootIsEachNodesOwn(t *testing.T) {
 `), nil)
 	if !strings.Contains(diags, "File inside user data") || !strings.Contains(diags, `line "htaccess" edits "wp-content/uploads/.htaccess"`) {
 		t.Errorf("a line inside a dynamic folder:\n%s", diags)
+	}
+}
+
+// A line of a file that a step before it makes (a package installs
+// memcached.conf) is planned to wait for that step and converges in one
+// apply; with no step before it that changes anything, it is refused.
+func TestLineWaitsForTheStepThatMakesItsFile(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "memcached.conf")
+	line := `
+  line "listen" {
+    path  = "` + conf + `"
+    match = "^-l\\s"
+    line  = "-l 10.0.0.11"
+    %s
+  }`
+	install := `
+  exec "install" {
+    command = "printf -- '-m 64\\n-l 127.0.0.1\\n' > ` + conf + `"
+    creates = "` + conf + `"
+  }`
+	config := func(body string) string {
+		return `
+node "web1" {}
+site "s" {
+  root    = "` + filepath.Join(dir, "site") + `"
+  primary = "web1"
+  nodes   = ["web1"]
+` + body + `
+}
+`
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := os.MkdirAll(filepath.Join(dir, "site"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	planner := &Planner{Nodes: []string{"web1"}, Hosts: local("web1"), Parallel: 4}
+
+	alone, diags := compileString(t, config(strings.Replace(line, "%s", "", 1)), nil)
+	if alone == nil {
+		t.Fatalf("compile failed:\n%s", diags)
+	}
+	p, _ := planner.Plan(ctx, alone, "test")
+	for _, c := range p.Changes {
+		if c.Kind == "line" && (c.Action != plan.Conflict || !strings.Contains(c.Reason, "does not exist yet")) {
+			t.Errorf("a line of a missing file with nothing before it: %s %q", c.Action, c.Reason)
+		}
+	}
+
+	c, diags := compileString(t, config(install+strings.Replace(line, "%s", "after = [exec.install]", 1)), nil)
+	if c == nil {
+		t.Fatalf("compile failed:\n%s", diags)
+	}
+	first, _ := planner.Plan(ctx, c, "test")
+	for _, ch := range first.Changes {
+		if ch.Kind == "line" && (ch.Action != plan.Create || ch.Pending == "" || len(ch.After) != 1) {
+			t.Fatalf("the line must wait for the install: %s pending %q after %v", ch.Action, ch.Pending, ch.After)
+		}
+	}
+	run, combine := Runner(c.Entries, planner.Hosts)
+	if s := plan.Execute(ctx, first, run, failureHook{t}, plan.ExecOptions{Parallel: 4, Combine: combine}); s.Failed > 0 || s.Skipped > 0 {
+		t.Fatalf("apply: %+v", s)
+	}
+	if b, _ := os.ReadFile(conf); string(b) != "-m 64\n-l 10.0.0.11\n" {
+		t.Errorf("conf after one apply: %q", b)
+	}
+	again, _ := planner.Plan(ctx, c, "test")
+	if again.HasChanges() {
+		t.Errorf("the second plan has changes")
 	}
 }

@@ -119,12 +119,21 @@ func (l Locker) Lock(ctx context.Context, hosts map[string]transport.Host) (unlo
 	return unlock, nil
 }
 
-func (l Locker) lockOne(ctx context.Context, h transport.Host, dir, holder, token string) error {
-	script := fmt.Sprintf(`d=%s
-if [ %t = true ]; then rm -rf "$d"; fi
-if mkdir "$d" 2>/dev/null; then printf '%%s\n' %s > "$d/token"; printf '%%s\n' %s > "$d/holder"; exit 0; fi
+// lockBody takes the lock: mkdir is atomic, so two applies can't both
+// win; exit 3 with the holder's line when another holds it.
+const lockBody = `if [ "$force" = true ]; then rm -rf "$d"; fi
+if mkdir "$d" 2>/dev/null; then printf '%s\n' "$token" > "$d/token"; printf '%s\n' "$holder" > "$d/holder"; exit 0; fi
 cat "$d/holder" 2>/dev/null || echo unknown
-exit 3`, shell.Quote(dir), l.Force, shell.Quote(token), shell.Quote(holder))
+exit 3
+`
+
+// releaseBody removes the lock if it is still this run's.
+const releaseBody = `if [ "$(cat "$d/token" 2>/dev/null)" = "$token" ]; then rm -rf "$d"; fi
+`
+
+func (l Locker) lockOne(ctx context.Context, h transport.Host, dir, holder, token string) error {
+	script := shell.Script(lockBody, shell.Bind("d", dir), shell.Bind("force", fmt.Sprint(l.Force)),
+		shell.Bind("token", token), shell.Bind("holder", holder))
 	var out bytes.Buffer
 	err := h.Run(ctx, transport.Command{Script: script, Stdout: &out})
 	var exit *transport.ExitError
@@ -140,8 +149,7 @@ exit 3`, shell.Quote(dir), l.Force, shell.Quote(token), shell.Quote(holder))
 // release removes h's lock if it is still this run's, over a new
 // connection when h's was lost.
 func (l Locker) release(ctx context.Context, h transport.Host, dir, token string) error {
-	script := fmt.Sprintf(`d=%s
-if [ "$(cat "$d/token" 2>/dev/null)" = %s ]; then rm -rf "$d"; fi`, shell.Quote(dir), shell.Quote(token))
+	script := shell.Script(releaseBody, shell.Bind("d", dir), shell.Bind("token", token))
 	err := h.Run(ctx, transport.Command{Script: script})
 	if err != nil && l.Redial != nil && ctx.Err() == nil {
 		again, closeAgain, dialErr := l.Redial(ctx, h.Name())

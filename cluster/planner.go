@@ -66,6 +66,7 @@ func (pl *Planner) Plan(ctx context.Context, c *Compiled, configDigest string) (
 	settleFollowers(c.graph, order, changes)
 	settleAhead(c.graph, order, changes)
 	wireAfter(c.graph, order, changes)
+	settlePending(changes)
 	for i, err := range diffErr {
 		if err == nil {
 			continue
@@ -243,5 +244,21 @@ func wireAfter(g *graph, order []int, cs []*plan.Change) {
 			continue
 		}
 		frontier[i] = after
+	}
+}
+
+// settlePending refuses a change that waits for the changes before it
+// (Change.Pending) when there are none: nothing in this plan will make
+// what it needs.
+func settlePending(cs []*plan.Change) {
+	for _, c := range cs {
+		if c == nil || c.Pending == "" || c.Action == plan.NoOp || c.Action == plan.Conflict {
+			continue
+		}
+		if len(c.After) == 0 {
+			c.Action = plan.Conflict
+			c.Reason = c.Pending + ", and no step before it in this plan changes anything that could make it"
+			c.Summary, c.Details, c.Payload = "", nil, nil
+		}
 	}
 }

@@ -47,7 +47,7 @@ func run(m *testing.M) int {
 	}
 	labDir = filepath.Join(tmp, "lab")
 	sshConfig = filepath.Join(labDir, "ssh_config")
-	up := exec.Command(shoalBin, "lab", "up", "--web", "3", "--dir", labDir)
+	up := exec.Command(shoalBin, "lab", "up", "--web", "3", "--host", "db", "--dir", labDir)
 	if out, err := up.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: the lab did not start: %v\n%s", err, out)
 		_ = exec.Command(shoalBin, "lab", "down", "--dir", labDir).Run()

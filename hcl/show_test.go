@@ -10,7 +10,7 @@ import (
 )
 
 func TestRecipeNames(t *testing.T) {
-	if diff := cmp.Diff([]string{"dolphin", "wordpress"}, RecipeNames()); diff != "" {
+	if diff := cmp.Diff([]string{"dolphin", "ezplatform", "wordpress"}, RecipeNames()); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

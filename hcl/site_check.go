@@ -140,6 +140,9 @@ func (c *siteCheck) params(r *Recipe, ctx *hashicl.EvalContext) {
 			c.fail("params", "Missing param",
 				"Site %q: recipe %q needs param %q (%s), declared at %s; set it with params = { %s = ... }.",
 				s.Name, r.Name, p.Name, orNone(p.Description), p.DeclRange, p.Name)
+			// unknown, not absent: what reads it is not checked, rather
+			// than an "Unsupported attribute" error per use burying this one
+			s.Params[p.Name] = p.value(cty.DynamicVal)
 			continue
 		}
 		s.Params[p.Name] = p.value(v)

@@ -39,6 +39,11 @@ type Change struct {
 	After   []string `json:"after,omitempty"`  // IDs that must succeed first
 	Batch   string   `json:"batch,omitempty"`  // changes with one Batch run together (replicate fan-out)
 	Total   Progress `json:"total"`            // expected volume, for progress bars
+	// Pending says the change can be decided only when the changes before
+	// it have run ("/etc/memcached.conf does not exist yet": a package
+	// before it installs it). The planner turns it into a Conflict with
+	// this reason when nothing before it in the plan changes anything.
+	Pending string `json:"pending,omitempty"`
 	// Payload is what apply executes beyond the step's config, typed per
 	// kind (see SetPayload): the decision the plan made and what it
 	// rests on. The fields above are for showing and may be redacted;

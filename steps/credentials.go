@@ -78,12 +78,10 @@ func (s *Credentials) Diff(ctx context.Context, src facts.Source) (*plan.Change,
 	return c, nil
 }
 
-// Apply writes the file atomically: a root-only temporary file in the
-// same folder, renamed over the old one.
-func (s *Credentials) Apply(ctx context.Context, h transport.Host, c *plan.Change, r Reporter) error {
-	script := fmt.Sprintf(`set -e
+// credentialsBody writes stdin to $f: root's, 0600 from the first byte,
+// never through a link.
+const credentialsBody = `set -e
 umask 077
-f=%s
 d=$(dirname -- "$f")
 mkdir -p -- "$d"
 if [ -L "$f" ] || { [ -e "$f" ] && [ ! -f "$f" ]; }; then echo "$f is not a plain file: refusing to write a secret through it" >&2; exit 3; fi
@@ -95,8 +93,16 @@ chmod 0600 -- "$tmp"
 sync -- "$tmp"
 mv -f -- "$tmp" "$f"
 sync -- "$d"
-trap - EXIT`, shell.Quote(s.Path))
-	if err := h.Run(ctx, transport.Command{Script: script, Stdin: strings.NewReader(s.Content)}); err != nil {
+trap - EXIT
+`
+
+// script writes the secret it reads on stdin.
+func (s *Credentials) script() string { return shell.Script(credentialsBody, shell.Bind("f", s.Path)) }
+
+// Apply writes the file atomically: a root-only temporary file in the
+// same folder, renamed over the old one.
+func (s *Credentials) Apply(ctx context.Context, h transport.Host, c *plan.Change, r Reporter) error {
+	if err := h.Run(ctx, transport.Command{Script: s.script(), Stdin: strings.NewReader(s.Content)}); err != nil {
 		return fmt.Errorf("writing %s on %s: %w", s.Path, h.Name(), err)
 	}
 	r.Output("wrote " + s.Path + " (0600)")

@@ -145,10 +145,30 @@ func (e *Export) Diff(ctx context.Context, src facts.Source) (*plan.Change, erro
 	return c, nil
 }
 
+const exportDirBody = `mkdir -p -- "$d"
+`
+
+// exportReloadBody runs the reload command (exportfs -ra; tests give a
+// recorder) as words: the program must be there.
+const exportReloadBody = `command -v "$program" >/dev/null 2>&1 || { echo "$program not found: install the NFS server" >&2; exit 127; }
+# shellcheck disable=SC2086 # the reload command is words: program and arguments
+$reload
+`
+
+// dirScript makes the exported folder.
+func (e *Export) dirScript() string { return shell.Script(exportDirBody, shell.Bind("d", e.Dir)) }
+
+// reloadScript reloads the export table.
+func (e *Export) reloadScript() string {
+	reload := e.reload()
+	program, _, _ := strings.Cut(reload, " ")
+	return shell.Script(exportReloadBody, shell.Bind("program", program), shell.Bind("reload", reload))
+}
+
 // Apply creates the folder and, for nfs, writes the exports line and
 // reloads the export table.
 func (e *Export) Apply(ctx context.Context, h transport.Host, c *plan.Change, r Reporter) error {
-	if err := h.Run(ctx, transport.Command{Script: "mkdir -p -- " + shell.Quote(e.Dir)}); err != nil {
+	if err := h.Run(ctx, transport.Command{Script: e.dirScript()}); err != nil {
 		return fmt.Errorf("creating %s on %s: %w", e.Dir, h.Name(), err)
 	}
 	if !e.usesExports() {
@@ -158,10 +178,7 @@ func (e *Export) Apply(ctx context.Context, h transport.Host, c *plan.Change, r 
 		return err
 	}
 	reload := e.reload()
-	program, _, _ := strings.Cut(reload, " ")
-	script := fmt.Sprintf(`command -v %s >/dev/null 2>&1 || { echo %s >&2; exit 127; }
-%s`, shell.Quote(program), shell.Quote(program+" not found: install the NFS server"), reload)
-	if err := h.Run(ctx, transport.Command{Script: script}); err != nil {
+	if err := h.Run(ctx, transport.Command{Script: e.reloadScript()}); err != nil {
 		return fmt.Errorf("reloading exports on %s with %s: %w", h.Name(), reload, err)
 	}
 	r.Output("reloaded exports: " + reload)

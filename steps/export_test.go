@@ -73,8 +73,12 @@ func TestExportApplyThenNoOp(t *testing.T) {
 		t.Fatal(err)
 	}
 	share := filepath.Join(dir, "srv", "my nas")
+	recorder := filepath.Join(dir, "exportfs")
+	if err := os.WriteFile(recorder, []byte("#!/bin/sh\necho reloaded \"$@\" >> '"+calls+"'\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	e := &Export{NodeName: "files", Path: exports, Dir: share, Allow: []string{"10.0.0.0/24"}, Type: "nfs",
-		Reload: "echo reloaded >> '" + calls + "'"}
+		Reload: recorder + " -ra"}
 	if c := applyAndRediff(t, e); c.Action != plan.NoOp {
 		t.Errorf("after apply: %+v", c)
 	}
@@ -82,7 +86,7 @@ func TestExportApplyThenNoOp(t *testing.T) {
 	if want := "/srv/other host(ro)\n" + ExportsLine(share, e.Allow, "") + "\n"; string(got) != want {
 		t.Errorf("exports:\n%s\nwant:\n%s", got, want)
 	}
-	if got, _ := os.ReadFile(calls); string(got) != "reloaded\n" {
+	if got, _ := os.ReadFile(calls); string(got) != "reloaded -ra\n" {
 		t.Errorf("reload ran %q", got)
 	}
 	if fi, err := os.Stat(share); err != nil || !fi.IsDir() {

@@ -38,9 +38,19 @@ var _ = register(&Kind{
 	Validate:  validateFile,
 	ClaimsOf:  writtenClaim,
 	Compile: func(u *Unit) ([]Entry, hashicl.Diagnostics) {
-		return u.Each(func(node string, d *block.Decl) (Step, hashicl.Diagnostics) {
+		entries, diags := u.Each(func(node string, d *block.Decl) (Step, hashicl.Diagnostics) {
 			return newFile(u, node, d, "file")
 		})
+		for i := range entries {
+			if entries[i].Step.(*File).Root != "" {
+				// The write's temporary file sits beside the file while it
+				// is written: on the primary, replicate would read it and
+				// copy it to the replicas; on a replica, replicate would
+				// delete it. So a file in the root waits for replicate.
+				entries[i].After = append(entries[i].After, Ref{Site: u.Site.Name, Kind: "replicate"})
+			}
+		}
+		return entries, diags
 	},
 })
 

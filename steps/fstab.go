@@ -162,7 +162,12 @@ func writeOwnedLine(ctx context.Context, h transport.Host, file string, owns fun
 	if result == fc.Content {
 		return nil
 	}
-	if err := h.Run(ctx, transport.Command{Script: AtomicWriteScript(file, "0644"), Stdin: strings.NewReader(result)}); err != nil {
+	was := ""
+	if fc.Exists {
+		was = sha256Hex(fc.Content)
+	}
+	w := fileWrite{Path: file, Content: result, Was: was}
+	if err := h.Run(ctx, transport.Command{Script: w.script()}); err != nil {
 		return fmt.Errorf("writing %s on %s: %w", file, h.Name(), err)
 	}
 	if fc.Exists {

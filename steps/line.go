@@ -248,6 +248,9 @@ func (l *Line) Facts() []NodeFact {
 // line the plan replaces, "" when it adds one.
 type linePayload struct {
 	Replaces string `json:"replaces,omitempty"`
+	// Later: the file did not exist at plan time; the steps before this
+	// one (a package) were to make it, and apply edits what it finds.
+	Later bool `json:"later,omitempty"`
 }
 
 func (l *Line) Diff(ctx context.Context, src facts.Source) (*plan.Change, error) {
@@ -265,6 +268,16 @@ func (l *Line) Diff(ctx context.Context, src facts.Source) (*plan.Change, error)
 		if onPrimary.state == textRegular {
 			now, from = onPrimary, " (the copy replicate brings from "+l.Primary+")"
 		}
+	}
+	if now.state == textAbsent {
+		// A step before it (a package) may make it: the planner refuses
+		// this unless such a step has something to do.
+		c.Action = plan.Create
+		c.Summary = fmt.Sprintf("set a line of %s once the steps before it have made the file", l.Path)
+		c.Details = []string{"+" + l.shownNew()}
+		c.Pending = l.Path + " does not exist yet"
+		plan.SetPayload(c, linePayload{Later: true})
+		return c, nil
 	}
 	if now.state != textRegular {
 		c.Action, c.Reason = plan.Conflict, now.problem(l.Path)
@@ -472,6 +485,8 @@ func (l *Line) Apply(ctx context.Context, h transport.Host, c *plan.Change, r Re
 		return nil
 	case e.action == plan.Conflict:
 		return fmt.Errorf("%s on %s changed since the plan was made: %s; run shoal plan again", l.Path, l.NodeName, e.reason)
+	case p.Later:
+		// planned before the file existed: what the steps before made is edited
 	case e.replaced && sha256Hex(e.old) != p.Replaces,
 		!e.replaced && p.Replaces != "":
 		return fmt.Errorf("%s on %s changed since the plan was made: the line matching %q is not the one the plan saw; run shoal plan again", l.Path, l.NodeName, l.Match)

@@ -107,8 +107,13 @@ func TestLinePlanShowsOldAndNewLines(t *testing.T) {
 		t.Errorf("an add carries no line to replace: %+v", p)
 	}
 
+	src["web1"][l.text().Key()] = section("absent")
+	c, err = l.Diff(context.Background(), src)
+	failOn(t, err)
+	if c.Action != plan.Create || c.Pending != "/etc/memcached.conf does not exist yet" {
+		t.Errorf("absent: %s pending %q: want a change that waits for the steps before it (the planner refuses it when there are none)", c.Action, c.Pending)
+	}
 	for _, tt := range []struct{ out, reason string }{
-		{"absent", "does not exist: a line block edits an existing file; use a file block to create one"},
 		{"link", "is a symlink"},
 		{"escapes", "leads out of the site root"},
 		{"notfile", "not a regular file"},
@@ -173,8 +178,8 @@ func TestLineOnAReplicaPlansAgainstThePrimarysCopy(t *testing.T) {
 		t.Errorf("%s %q", c.Action, c.Summary)
 	}
 	src["web1"][l.text().Key()] = section("absent")
-	if c, _ := l.Diff(context.Background(), src); c.Action != plan.Conflict {
-		t.Errorf("absent on both: %s", c.Action)
+	if c, _ := l.Diff(context.Background(), src); c.Pending == "" {
+		t.Errorf("absent on both: %s, want it pending on the steps before it", c.Action)
 	}
 }
 

@@ -10,7 +10,7 @@ import (
 	"github.com/shoal-sh/shoal/transport"
 )
 
-func TestAtomicWriteKeepsModeOwnerAndBackup(t *testing.T) {
+func TestFileWriteKeepsModeOwnerAndBackup(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "it's a -file")
 	if err := os.WriteFile(path, []byte("old\n"), 0o600); err != nil {
@@ -19,7 +19,7 @@ func TestAtomicWriteKeepsModeOwnerAndBackup(t *testing.T) {
 	if err := os.Chown(path, 12345, 23456); err != nil {
 		t.Fatal(err)
 	}
-	write(t, path, "new $(touch hacked)\n")
+	write(t, path, "new $(touch hacked)\n", sha256Hex("old\n"))
 	got, _ := os.ReadFile(path)
 	bak, _ := os.ReadFile(path + ".shoal.bak")
 	if string(got) != "new $(touch hacked)\n" || string(bak) != "old\n" {
@@ -35,18 +35,18 @@ func TestAtomicWriteKeepsModeOwnerAndBackup(t *testing.T) {
 	assertOnly(t, dir, "it's a -file", "it's a -file.shoal.bak")
 }
 
-func TestAtomicWriteNewFileAndSymlink(t *testing.T) {
+func TestFileWriteNewFileAndSymlink(t *testing.T) {
 	dir := t.TempDir()
 	target := filepath.Join(dir, "real")
-	write(t, target, "one\n")
-	if fi, _ := os.Stat(target); fi.Mode().Perm() != 0o640 {
-		t.Errorf("new file mode %v, want 0640", fi.Mode().Perm())
+	write(t, target, "one\n", "")
+	if fi, _ := os.Stat(target); fi.Mode().Perm() != 0o644 {
+		t.Errorf("new file mode %v, want 0644", fi.Mode().Perm())
 	}
 	link := filepath.Join(dir, "link")
 	if err := os.Symlink("real", link); err != nil {
 		t.Fatal(err)
 	}
-	write(t, link, "two\n")
+	write(t, link, "two\n", sha256Hex("one\n"))
 	if fi, _ := os.Lstat(link); fi.Mode()&os.ModeSymlink == 0 {
 		t.Error("the symlink was replaced by a file")
 	}
@@ -55,10 +55,12 @@ func TestAtomicWriteNewFileAndSymlink(t *testing.T) {
 	}
 }
 
-func write(t *testing.T, path, content string) {
+// write writes content at path with a fileWrite that expects was there.
+func write(t *testing.T, path, content, was string) {
 	t.Helper()
 	h := &transport.Local{NodeName: "n"}
-	if err := h.Run(context.Background(), transport.Command{Script: AtomicWriteScript(path, "0640"), Stdin: strings.NewReader(content)}); err != nil {
+	w := fileWrite{Path: path, Content: content, Was: was}
+	if err := h.Run(context.Background(), transport.Command{Script: w.script()}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,0 +1,3 @@
+#!/bin/sh
+d='/srv/it'\''s nas'
+mkdir -p -- "$d"
