@@ -38,6 +38,8 @@ const (
 	// replica gets the primary's copy once, when it has none, and
 	// replicate never compares or overwrites it after that.
 	Edited
+	// Owned: a folder the site owner owns (writable); it fights nothing.
+	Owned
 )
 
 // Claim is a path a block takes.
@@ -46,6 +48,10 @@ type Claim struct {
 	Path  string // cleaned, relative
 	Use   Use
 	Decl  *Decl
+	// Keep, for Purged and Local folders, names the top-level entries
+	// that ship with the code and are replicated and never purged (their
+	// dot-files always are).
+	Keep []string
 }
 
 // Conflict is two claims that would fight.

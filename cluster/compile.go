@@ -11,6 +11,7 @@ import (
 	"github.com/zclconf/go-cty/cty/gocty"
 
 	"github.com/shoal-sh/shoal/block"
+	"github.com/shoal-sh/shoal/facts"
 	"github.com/shoal-sh/shoal/hcl"
 	"github.com/shoal-sh/shoal/steps"
 )
@@ -134,6 +135,7 @@ func (c *compiler) site(site *hcl.Site) {
 		Nodes: site.Nodes, Replicas: site.Replicas(),
 		Owner: site.Owner, Group: site.Group, Merge: site.OnConflict == "merge",
 		SnapshotBeforeApply: site.SnapshotBeforeApply,
+		FollowRootLink:      site.FollowRootLink,
 		Secrets:             c.cfg.SensitiveValues(),
 	}
 	if s.Group == "" {
@@ -152,10 +154,75 @@ func (c *compiler) site(site *hcl.Site) {
 	for _, b := range site.Blocks {
 		s.Claims = append(s.Claims, kinds[b.Kind].Claims(b)...)
 	}
+	first := len(c.entries)
+	rootCheck := c.rootChecks(site, s)
 	for _, b := range site.Blocks {
 		c.block(site, s, kinds[b.Kind], b)
 	}
 	c.replicate(s)
+	c.guard(first, site, rootCheck)
+}
+
+// rootChecks checks each node's root (a root that is a link is refused
+// unless the site follows it) and, on the primary, the way to each of the
+// site's declared folders; it returns each node's check.
+func (c *compiler) rootChecks(site *hcl.Site, s *steps.Site) map[string]string {
+	checks := map[string]string{}
+	for _, n := range site.Nodes {
+		check := &steps.SiteRoot{NodeName: n, Site: site.Name, Root: site.Root, Primary: n == site.Primary, FollowLink: site.FollowRootLink}
+		if n == site.Primary {
+			check.Folders = declaredFolders(s)
+		}
+		checks[n] = check.ID()
+		c.add(steps.Entry{Site: site.Name, Step: check})
+	}
+	return checks
+}
+
+// guard makes every entry compiled for the site since first wait on its
+// node's root check, and a replica's tree on the primary's too: while a
+// root is refused, nothing of the site there is planned.
+func (c *compiler) guard(first int, site *hcl.Site, rootCheck map[string]string) {
+	for i := first; i < len(c.entries); i++ {
+		e := &c.entries[i]
+		n := e.Step.Node()
+		check, ok := rootCheck[n]
+		if !ok || e.Site != site.Name || e.Step.ID() == check {
+			continue
+		}
+		e.Guards = append(e.Guards, check)
+		if e.Step.Kind() == "replicate" {
+			e.Guards = append(e.Guards, rootCheck[site.Primary])
+		}
+	}
+}
+
+// declaredFolders lists the site's folders for the primary's root check:
+// every folder a block claims under the root, but writable ones on the
+// storage (reached through shoal's own link; their perms step checks the
+// way on the node).
+func declaredFolders(s *steps.Site) []steps.SiteFolder {
+	var fs []steps.SiteFolder
+	for _, cl := range s.Claims {
+		if cl.Space != block.InRoot || cl.Use == block.Written {
+			continue
+		}
+		if cl.Use == block.Owned && insideShared(s, cl.Path) {
+			continue
+		}
+		fs = append(fs, steps.SiteFolder{Kind: cl.Decl.Kind, Dir: cl.Path})
+	}
+	return fs
+}
+
+// insideShared says whether p lies strictly inside a shared folder.
+func insideShared(s *steps.Site, p string) bool {
+	for _, cl := range s.Claims {
+		if cl.Space == block.InRoot && cl.Use == block.Shared && p != cl.Path && block.Within(p, cl.Path) {
+			return true
+		}
+	}
+	return false
 }
 
 // block compiles one block of a site through its kind; a step's entries
@@ -348,11 +415,10 @@ func credentialsFile(st *hcl.Storage) string {
 	return steps.CredentialsDir + "/" + st.Name + ".cred"
 }
 
-// checks: the primary holds the installed site and the recipe's detect
-// files; the owner's numbers match wherever files on the storage are
+// checks: the primary holds the recipe's detect files; the owner's
+// numbers match wherever files on the storage are
 // written (every node of the site, and an nfs server: the Aegir caveat).
 func (c *compiler) checks(site *hcl.Site, s *steps.Site, st *hcl.Storage) {
-	c.add(steps.Entry{Site: site.Name, Step: &steps.SiteRoot{NodeName: site.Primary, Site: site.Name, Root: site.Root}})
 	if len(site.Detect) > 0 {
 		c.add(steps.Entry{Site: site.Name, Step: &steps.Detect{NodeName: site.Primary, Site: site.Name, Recipe: site.RecipeName, Root: site.Root, Files: site.Detect}})
 	}
@@ -375,7 +441,8 @@ func (c *compiler) checks(site *hcl.Site, s *steps.Site, st *hcl.Storage) {
 // paths entirely, the contents of purged and local folders. Edited files
 // are left out too, but seeded: a replica without one gets the primary's.
 func (c *compiler) replicate(s *steps.Site) {
-	var skip, empty, seed []string
+	var skip, seed []string
+	var empty []facts.EmptyDir
 	for _, cl := range s.Claims {
 		if cl.Space != block.InRoot {
 			continue
@@ -388,7 +455,7 @@ func (c *compiler) replicate(s *steps.Site) {
 				seed = append(seed, cl.Path)
 			}
 		case block.Purged, block.Local:
-			empty = append(empty, cl.Path)
+			empty = append(empty, facts.EmptyDir{Path: cl.Path, Keep: cl.Keep})
 		}
 	}
 	// a file a block writes whole on each node needs no seed
@@ -397,7 +464,8 @@ func (c *compiler) replicate(s *steps.Site) {
 	for _, n := range s.Replicas {
 		c.add(steps.Entry{
 			Site: s.Name,
-			Step: &steps.Replicate{Site: s.Name, Primary: s.Primary, NodeName: n, Root: s.Root, Skip: skip, Empty: empty, Seed: seed},
+			Step: &steps.Replicate{Site: s.Name, Primary: s.Primary, NodeName: n, Root: s.Root, Skip: skip, Empty: empty, Seed: seed,
+				FollowRootLink: s.FollowRootLink},
 			After: []steps.Ref{
 				{Site: s.Name, Node: s.Primary, Kind: "relocate"},
 				{Node: n, Kind: "users"},

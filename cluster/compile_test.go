@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/shoal-sh/shoal/block"
+	"github.com/shoal-sh/shoal/facts"
 	"github.com/shoal-sh/shoal/hcl"
 	"github.com/shoal-sh/shoal/steps"
 )
@@ -67,7 +68,7 @@ func TestCompileDolphinFixture(t *testing.T) {
 			writableOutsideStorage++
 		}
 	}
-	replica := map[string]int{"users": 1, "fstab": 1, "mount": 1, "replicate": 1, "relocate": dyn, "purge": caches, "perms": writableOutsideStorage}
+	replica := map[string]int{"site-root": 1, "users": 1, "fstab": 1, "mount": 1, "replicate": 1, "relocate": dyn, "purge": caches, "perms": writableOutsideStorage}
 	want := map[string]map[string]int{
 		"files": {"export": 1},
 		"web1":  {"site-root": 1, "fstab": 1, "mount": 1, "relocate": dyn, "perms": len(writable)},
@@ -83,13 +84,20 @@ func TestCompileDolphinFixture(t *testing.T) {
 			t.Errorf("step ID %s compiled twice", e.Step.ID())
 		}
 		ids[e.Step.ID()] = true
+		switch e.Step.(type) {
+		case *steps.Relocate, *steps.Replicate, *steps.Purge, *steps.Perms:
+			// every change that works in the tree waits for its node's root check
+			if root := e.Step.Node() + "/site-root/var/www/dolphin"; !slices.Contains(e.Guards, root) {
+				t.Errorf("%s is not guarded by %s: %q", e.Step.ID(), root, e.Guards)
+			}
+		}
 		if p, ok := e.Step.(*steps.Purge); ok && p.NodeName == "web2" {
 			want := []steps.Ref{{Site: "community", Node: "web2", Kind: "replicate"}}
 			if d := cmp.Diff(want, e.OnChange); d != "" {
 				t.Errorf("purge on web2 must follow web2's replicate (-want +got):\n%s", d)
 			}
 		}
-		if r, ok := e.Step.(*steps.Replicate); ok && !slices.Contains(r.Empty, "modules/boonex/forum/log") {
+		if r, ok := e.Step.(*steps.Replicate); ok && !slices.ContainsFunc(r.Empty, func(d facts.EmptyDir) bool { return d.Path == "modules/boonex/forum/log" }) {
 			t.Errorf("%s: a local_dir's contents must stay out of the stream: Empty = %v", r.ID(), r.Empty)
 		}
 		if r, ok := e.Step.(*steps.Relocate); ok {

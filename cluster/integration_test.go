@@ -147,13 +147,13 @@ func siteEntries(root1, root2, shared string) []steps.Entry {
 	}
 	replicate := &steps.Replicate{
 		Site: "demo", Primary: "web1", NodeName: "web2", Root: root2, PrimaryRoot: root1,
-		Skip: []string{"media"}, Empty: []string{"cache"},
+		Skip: []string{"media"}, Empty: []facts.EmptyDir{{Path: "cache"}},
 	}
 	replicated := steps.Ref{Site: "demo", Node: "web2", Kind: "replicate"}
 	return []steps.Entry{
 		{Step: &steps.Mount{NodeName: "web1", MountPoint: sharedMemory, Type: "mounted", VerifyOnly: true}},
 		{Step: &steps.Mount{NodeName: "web2", MountPoint: sharedMemory, Type: "mounted", VerifyOnly: true}},
-		{Site: "demo", Step: &steps.SiteRoot{NodeName: "web1", Site: "demo", Root: root1}},
+		{Site: "demo", Step: &steps.SiteRoot{NodeName: "web1", Site: "demo", Root: root1, Primary: true}},
 		{Site: "demo", Step: relocate("web1", root1), After: []steps.Ref{{Node: "web1", Kind: "mount"}}},
 		{Site: "demo", Step: replicate, After: []steps.Ref{{Site: "demo", Node: "web1", Kind: "relocate"}}},
 		{Site: "demo", Step: relocate("web2", root2), After: []steps.Ref{{Node: "web2", Kind: "mount"}, replicated}},

@@ -63,6 +63,7 @@ func (pl *Planner) Plan(ctx context.Context, c *Compiled, configDigest string) (
 		changes[i] = ch
 	})
 	order := c.graph.planOrder(entries, pl.Nodes)
+	settleGuarded(entries, changes)
 	settleFollowers(c.graph, order, changes)
 	settleAhead(c.graph, order, changes)
 	wireAfter(c.graph, order, changes)
@@ -139,6 +140,32 @@ func (pl *Planner) each(n int, f func(i int)) {
 		}()
 	}
 	wg.Wait()
+}
+
+// settleGuarded leaves a change alone (NoOp) when a step guarding it
+// refuses (Entry.Guards): what it planned was read on ground that is not
+// safe to act on, and the plan shows the one conflict that says why.
+func settleGuarded(entries []steps.Entry, cs []*plan.Change) {
+	byID := map[string]*plan.Change{}
+	for i, e := range entries {
+		if cs[i] != nil {
+			byID[e.Step.ID()] = cs[i]
+		}
+	}
+	for i, e := range entries {
+		c := cs[i]
+		if c == nil || c.Action == plan.NoOp {
+			continue
+		}
+		for _, g := range e.Guards {
+			if guard, ok := byID[g]; ok && guard.Action == plan.Conflict {
+				c.Action = plan.NoOp
+				c.Reason = "left alone: " + g + " is refused"
+				c.Summary, c.Details, c.Total, c.Payload, c.Pending = "", nil, plan.Progress{}, nil, ""
+				break
+			}
+		}
+	}
 }
 
 // changes reports whether a change does something (or is refused).

@@ -209,3 +209,35 @@ func TestAheadGoesFirstAndOnlyWhenSomethingChanges(t *testing.T) {
 		}
 	}
 }
+
+// refuseStep always refuses: it stands for a site root check that failed.
+type refuseStep struct{ echoStep }
+
+func (s *refuseStep) Diff(context.Context, facts.Source) (*plan.Change, error) {
+	return &plan.Change{Node: s.node, Kind: "echo", Target: s.id, Action: plan.Conflict, Reason: "unsafe ground"}, nil
+}
+
+// While a guard refuses, what it guards is left alone, with the reason;
+// changes it does not guard are planned as ever.
+func TestGuardedChangesWaitForTheirGuard(t *testing.T) {
+	guard := &refuseStep{echoStep{node: "web2", id: "root", state: "ok"}}
+	entries := relateByHand(t, []steps.Entry{
+		{Step: guard},
+		{Step: &echoStep{node: "web2", id: "tree", state: "stale"}, Guards: []string{guard.ID()}},
+		{Step: &echoStep{node: "web1", id: "tree", state: "stale"}},
+	})
+	pl := &Planner{Nodes: []string{"web1", "web2"}, Hosts: local("web1", "web2"), Parallel: 4}
+	p, _ := pl.Plan(context.Background(), entries, "")
+	got := map[string]string{}
+	for _, c := range p.Changes {
+		got[c.ID] = string(c.Action) + " " + c.Reason
+	}
+	want := map[string]string{
+		"web2/echo/root": "! unsafe ground",
+		"web2/echo/tree": "= left alone: web2/echo/root is refused",
+		"web1/echo/tree": "~ ",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}

@@ -51,16 +51,16 @@ func userDataAt(t *testing.T, host, root string, site *hcl.Site) string {
 }
 
 // treeListing describes the site tree apart from cache and local folders'
-// contents (each node's own), without
-// following symlinks: type, mode, owner, size, path, link target and the
-// checksum of every regular file.
+// contents (each node's own) but their top-level dot-files (shipped
+// guard files), without following symlinks: type, mode, owner, size,
+// path, link target and the checksum of every regular file.
 func treeListing(t *testing.T, host string, site *hcl.Site) string {
 	var prune []string
 	for _, c := range site.BlocksOf("cache_dir") {
-		prune = append(prune, "-path "+shell.Quote("./"+c.Label+"/*"))
+		prune = append(prune, `\( -path `+shell.Quote("./"+c.Label+"/*")+" ! -path "+shell.Quote("./"+c.Label+"/.*")+` \)`)
 	}
 	for _, l := range site.BlocksOf("local_dir") {
-		prune = append(prune, "-path "+shell.Quote("./"+l.Label+"/*"))
+		prune = append(prune, `\( -path `+shell.Quote("./"+l.Label+"/*")+" ! -path "+shell.Quote("./"+l.Label+"/.*")+` \)`)
 	}
 	// a folder's size is the filesystem's business (tmpfs counts entries), so only files show theirs
 	script := fmt.Sprintf(`cd %s && find . \( %s \) -prune -o -type d -printf '%%y %%m %%u %%p\n' -o -printf '%%y %%m %%u %%s %%p %%l\n' | sort
@@ -106,10 +106,15 @@ func TestDolphinEndToEnd(t *testing.T) {
 			if h == "web1" {
 				break // the primary's caches are its own; replicas never get them
 			}
-			n := strings.TrimSpace(onHost(t, h, "find "+shell.Quote(filepath.Join(siteRoot, c.Label))+" -mindepth 1 | wc -l"))
+			n := strings.TrimSpace(onHost(t, h, "find "+shell.Quote(filepath.Join(siteRoot, c.Label))+" -mindepth 1 ! -name '.*' | wc -l"))
 			if n != "0" {
 				t.Errorf("%s: cache %s holds %s entries after apply", h, c.Label, n)
 			}
+		}
+		// Dolphin ships guard files in its caches: "Deny from all", or
+		// PHP served as source in cache_public
+		if got := onHost(t, h, guardFiles); got != onHost(t, "web1", guardFiles) || got == "" {
+			t.Errorf("%s: the caches' guard files read %q, not web1's", h, got)
 		}
 		if n := strings.TrimSpace(onHost(t, h, "awk '$2 == \""+mount+"\"' /etc/fstab | wc -l")); n != "1" {
 			t.Errorf("%s: %s fstab lines for %s, want 1", h, n, mount)
@@ -150,7 +155,15 @@ func TestDolphinEndToEnd(t *testing.T) {
 	if got := onHost(t, "web2", "cat "+siteRoot+"/modules/boonex/forum/log/forum.log"); !strings.Contains(got, logLine) {
 		t.Errorf("web2's own log line was lost to replication: %q", got)
 	}
+	for _, h := range webHosts[1:] {
+		if got := onHost(t, h, guardFiles); got != onHost(t, "web1", guardFiles) {
+			t.Errorf("%s: the deploy's purge left the caches' guard files as %q", h, got)
+		}
+	}
 }
+
+// guardFiles prints the .htaccess files Dolphin ships in its caches.
+const guardFiles = "cd " + siteRoot + " && cat cache/.htaccess tmp/.htaccess cache_public/.htaccess"
 
 // firstDiff shows the first differing line of two listings.
 func firstDiff(a, b string) string {

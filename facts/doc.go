@@ -9,5 +9,8 @@
 // fetches a missed fact lazily, so a step that needs more detail (a tree
 // manifest when digests differ) costs a second round trip only then.
 //
-// It must not decide anything: deciding is the steps' job.
+// Facts never follow the symlink they describe: a tree whose root is a
+// link is reported as one, not entered; a folder reached through a link
+// names it (Folder); symlinks in a folder that may lead out of it are
+// listed (Path). It must not decide anything: deciding is the steps' job.
 package facts

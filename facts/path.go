@@ -26,12 +26,16 @@ func (p Path) Key() string {
 }
 
 // Command prints "<kind> <uid> <gid> <mode> <dev>", then for a directory
-// "<entries> <files> <bytes>" (files: every non-directory below it; bytes:
-// regular files only, symlinks never followed), then for a symlink its
-// target as the rest of the output.
+// "<entries> <files> <bytes> <links out>" (files: every non-directory below
+// it; bytes: regular files only, symlinks never followed; links out: the
+// symlinks below it whose target is absolute or has a ".." component, so
+// may lead out of it) and one line per such link, the first
+// MaxListedLinks, "<path>\t<target>" with the path relative to the folder
+// and both escaped (see UnescapeLine); a shallow directory's line is
+// "<entries> -1 -1". For a symlink, its target is the rest of the output.
 func (p Path) Command() string {
 	q := shell.Quote(p.Path)
-	sums := `find "$p" -mindepth 1 ! -type d -printf '%y %s\n' | awk '{n++; if ($1 == "f") s += $2} END {printf "%d %.0f\n", n, s}'`
+	sums := `find "$p" -mindepth 1 ! -type d -printf '%y %s\0%P\0%l\0' | awk '` + awkEscape + deepAwk + `'`
 	if p.Shallow {
 		sums = `echo -1 -1`
 	}
@@ -78,7 +82,21 @@ type PathInfo struct {
 	GID     int
 	Mode    string // octal permission bits, "755"
 	Dev     uint64 // device the path lives on: equal devices allow rename
+	// LinksOut counts the symlinks below a directory (not Shallow) whose
+	// target is absolute or has a ".." component: they may lead out of
+	// it. OutLinks lists the first MaxListedLinks of them.
+	LinksOut int
+	OutLinks []Link
 }
+
+// Link is a symlink below a folder: its path relative to the folder, and
+// its target as written.
+type Link struct {
+	Path, Target string
+}
+
+// MaxListedLinks is how many links leading out of a folder a Path fact lists.
+const MaxListedLinks = 20
 
 // Empty reports whether the path is a directory with nothing in it.
 func (i PathInfo) Empty() bool { return i.Kind == PathDir && i.Entries == 0 }
@@ -142,9 +160,77 @@ func ParsePath(out string) (PathInfo, error) {
 	case PathSymlink:
 		info.Target = strings.TrimSuffix(rest, "\n") // readlink's own newline
 	case PathDir:
-		if _, err := fmt.Sscanf(rest, "%d %d %d", &info.Entries, &info.Files, &info.Bytes); err != nil {
+		counts, links, _ := strings.Cut(rest, "\n")
+		if _, err := fmt.Sscanf(counts, "%d %d %d", &info.Entries, &info.Files, &info.Bytes); err != nil {
 			return PathInfo{}, fmt.Errorf("bad directory counts %q", rest)
+		}
+		if f := strings.Fields(counts); len(f) == 4 {
+			if info.LinksOut, err = strconv.Atoi(f[3]); err != nil {
+				return PathInfo{}, fmt.Errorf("bad directory counts %q", counts)
+			}
+		}
+		for _, l := range strings.Split(strings.TrimSuffix(links, "\n"), "\n") {
+			if l == "" {
+				continue
+			}
+			p, target, ok := strings.Cut(l, "\t")
+			if !ok {
+				return PathInfo{}, fmt.Errorf("bad link line %q", l)
+			}
+			info.OutLinks = append(info.OutLinks, Link{Path: UnescapeLine(p), Target: UnescapeLine(target)})
 		}
 	}
 	return info, nil
+}
+
+// awkEscape is awk source for esc(s): s with backslash, tab and newline
+// written as \\, \t and \n, so any name fits in one field of a line.
+const awkEscape = `function esc(s,   o, i, c) {
+	o = ""
+	for (i = 1; i <= length(s); i++) {
+		c = substr(s, i, 1)
+		if (c == "\\") c = "\\\\"
+		else if (c == "\t") c = "\\t"
+		else if (c == "\n") c = "\\n"
+		o = o c
+	}
+	return o
+}
+function leaves(t) { return t ~ /^\// || t ~ /(^|\/)\.\.(\/|$)/ }
+`
+
+// deepAwk reads find's "%y %s\0%P\0%l\0" records under one folder and
+// prints Path.Command's counts line (without the entries) and out-links.
+var deepAwk = `BEGIN { RS = "\0" }
+NR % 3 == 1 { split($0, m, " "); next }
+NR % 3 == 2 { rel = $0; next }
+{
+	n++
+	if (m[1] == "f") s += m[2]
+	if (m[1] == "l" && leaves($0) && ++out <= ` + strconv.Itoa(MaxListedLinks) + `) list = list esc(rel) "\t" esc($0) "\n"
+}
+END { printf "%d %.0f %d\n%s", n, s, out, list }`
+
+// UnescapeLine undoes awkEscape's esc.
+func UnescapeLine(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' || i+1 == len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		i++
+		switch s[i] {
+		case 'n':
+			b.WriteByte('\n')
+		case 't':
+			b.WriteByte('\t')
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
 }

@@ -2,6 +2,7 @@ package facts
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -32,7 +33,8 @@ func TestPathOnDisk(t *testing.T) {
 		path string
 		want PathInfo
 	}{
-		{tree, PathInfo{Kind: PathDir, Entries: 3, Files: 3, Bytes: 15, Mode: "755"}},
+		{tree, PathInfo{Kind: PathDir, Entries: 3, Files: 3, Bytes: 15, Mode: "755",
+			LinksOut: 1, OutLinks: []Link{{Path: "link", Target: "/nowhere/at all"}}}},
 		{filepath.Join(tree, "link"), PathInfo{Kind: PathSymlink, Target: "/nowhere/at all", Mode: "777"}},
 		{filepath.Join(dir, "file"), PathInfo{Kind: PathFile, Mode: "640"}},
 		{filepath.Join(dir, "missing"), PathInfo{Kind: PathAbsent}},
@@ -48,6 +50,58 @@ func TestPathOnDisk(t *testing.T) {
 	}
 }
 
+// TestPathListsLinksLeadingOut: a deep Path fact counts the symlinks whose
+// target is absolute or climbs with "..", lists the first MaxListedLinks
+// with their names intact, and leaves links that stay below alone.
+func TestPathListsLinksLeadingOut(t *testing.T) {
+	dir := t.TempDir()
+	must(t, os.MkdirAll(filepath.Join(dir, "a\tb", "c"), 0o755))
+	for name, target := range map[string]string{
+		"stays":                 "a\tb/c",
+		"a\tb/c/sibling":        "x..y/..z",
+		"abs":                   "/etc/hostname",
+		"a\tb/up":               "../../../etc/shadow",
+		"a\tb/c/new\nline \\ x": "..",
+		"a\tb/mid":              "c/../../..",
+	} {
+		must(t, os.Symlink(target, filepath.Join(dir, name)))
+	}
+	for i := range MaxListedLinks {
+		must(t, os.Symlink("/", filepath.Join(dir, "a\tb", "c", fmt.Sprintf("z%02d", i))))
+	}
+	for _, batched := range []bool{false, true} {
+		var f Fact = Path{Path: dir}
+		if !batched {
+			f = single{f}
+		}
+		// a second fact makes Script batch the first
+		sections := gatherLocally(t, Script([]Fact{f, Path{Path: filepath.Join(dir, "a\tb")}}))
+		info, err := ParsePath(sections[Path{Path: dir}.Key()].Output)
+		must(t, err)
+		if info.LinksOut != 4+MaxListedLinks {
+			t.Errorf("batched %t: %d links out, want %d", batched, info.LinksOut, 4+MaxListedLinks)
+		}
+		if len(info.OutLinks) != MaxListedLinks {
+			t.Fatalf("batched %t: %d links listed, want %d", batched, len(info.OutLinks), MaxListedLinks)
+		}
+		listed := map[string]string{}
+		for _, l := range info.OutLinks {
+			listed[l.Path] = l.Target
+		}
+		for name, target := range map[string]string{"abs": "/etc/hostname", "a\tb/up": "../../../etc/shadow",
+			"a\tb/c/new\nline \\ x": "..", "a\tb/mid": "c/../../.."} {
+			if got, ok := listed[name]; ok && got != target {
+				t.Errorf("batched %t: %q listed with target %q, want %q", batched, name, got, target)
+			}
+		}
+		for _, inside := range []string{"stays", "a\tb/c/sibling"} {
+			if _, ok := listed[inside]; ok {
+				t.Errorf("batched %t: %q stays below its folder but was listed", batched, inside)
+			}
+		}
+	}
+}
+
 func TestParsePath(t *testing.T) {
 	for _, tc := range []struct {
 		out  string
@@ -57,6 +111,9 @@ func TestParsePath(t *testing.T) {
 		{out: "absent", want: PathInfo{Kind: PathAbsent}},
 		{out: "dir 33 33 2775 64769\n4 10 2048", want: PathInfo{Kind: PathDir, UID: 33, GID: 33, Mode: "2775", Dev: 64769, Entries: 4, Files: 10, Bytes: 2048}},
 		{out: "symlink 0 0 777 42\n/mnt/nas/a\nb\n", want: PathInfo{Kind: PathSymlink, Mode: "777", Dev: 42, Target: "/mnt/nas/a\nb"}},
+		{out: "dir 0 0 755 1\n3 5 10 2\nevil\t/etc/hostname\nnew\\nline\t..\\\\x\n", want: PathInfo{Kind: PathDir, Mode: "755", Dev: 1, Entries: 3, Files: 5, Bytes: 10,
+			LinksOut: 2, OutLinks: []Link{{"evil", "/etc/hostname"}, {"new\nline", "..\\x"}}}},
+		{out: "dir 0 0 755 1\n3 5 10 1\nno tab\n", bad: true},
 		{out: "dir 0 0 755 1\n", bad: true},
 		{out: "fifo 0 0 644 1", bad: true},
 		{out: "", bad: true},

@@ -16,31 +16,49 @@ import (
 // links, its size, mtime (whole seconds, what tar keeps) and link target.
 // Directory sizes and mtimes are left out: they differ between
 // filesystems and change whenever an excluded child comes or goes.
+//
+// A root that is a symlink is not entered unless FollowLink is set: the
+// fact then reports the link alone (TreeSummary.Symlink).
 type TreeDigest struct {
-	Root  string
-	Skip  []string // relative paths left out with everything under them (dynamic dirs)
-	Empty []string // relative dirs kept, their contents left out (caches)
+	Root       string
+	Skip       []string   // relative paths left out with everything under them (dynamic dirs)
+	Empty      []EmptyDir // relative dirs kept, their contents left out (caches, node-local logs)
+	FollowLink bool       // enter Root even when it is a symlink
 }
 
-func (t TreeDigest) Key() string { return "tree-digest:" + treeKey(t.Root, t.Skip, t.Empty) }
+// EmptyDir is a folder of a tree whose contents are left out (a cache, a
+// node's own logs), all but its top-level dot-files and the top-level
+// names in Keep, with everything under them: those are shipped with the
+// code (a cache's .htaccess guard) and are part of the tree.
+type EmptyDir struct {
+	Path string
+	Keep []string
+}
+
+func (t TreeDigest) Key() string {
+	return "tree-digest:" + treeKey(t.Root, t.Skip, t.Empty, t.FollowLink)
+}
 
 func (t TreeDigest) Command() string {
 	// One walk: awk passes the entries on to be hashed and counts the
 	// regular files and their bytes on the way (reported on fd 3, so the
 	// count line may come before or after the tree line).
 	return fmt.Sprintf(`%s
+printf 'real %%s\n' "$PWD"
 { %s \( -type d -printf 'd %%m %%U %%G %%P\0' \) -o -printf '%%y %%m %%U %%G %%s %%Ts %%P -> %%l\0' |
 	awk 'BEGIN { RS = "\0"; ORS = "\0" } { print } /^f / { split($0, a, " "); n++; b += a[5] } END { printf "count %%d %%.0f\n", n, b > "/dev/stderr" }' 2>&3 |
 	LC_ALL=C sort -z | sha256sum | { read -r d _; printf 'tree %%s\n' "$d"; }; } 3>&1`,
-		enterRoot(t.Root), FindTree(t.Skip, t.Empty))
+		enterRoot(t.Root, t.FollowLink), FindTree(t.Skip, t.Empty))
 }
 
 // TreeSummary is what TreeDigest found.
 type TreeSummary struct {
-	Exists bool
-	Files  int64 // regular files
-	Bytes  int64 // their total size
-	Digest string
+	Exists  bool
+	Symlink bool   // Root is a symlink, not entered
+	Real    string // Root's physical path, symlinks resolved
+	Files   int64  // regular files
+	Bytes   int64  // their total size
+	Digest  string
 }
 
 // ReadTreeDigest returns the digest of a tree on node.
@@ -61,13 +79,18 @@ func ParseTreeDigest(sec Section) (TreeSummary, error) {
 	if err := treeStatus(sec); err != nil {
 		return TreeSummary{}, err
 	}
-	if strings.TrimSpace(sec.Output) == "absent" {
+	switch strings.TrimSpace(sec.Output) {
+	case "absent":
 		return TreeSummary{}, nil
+	case "symlink":
+		return TreeSummary{Symlink: true}, nil
 	}
 	var s TreeSummary
 	var tree, count bool
 	for _, line := range strings.Split(strings.TrimSpace(sec.Output), "\n") {
 		switch {
+		case strings.HasPrefix(line, "real "):
+			s.Real = strings.TrimPrefix(line, "real ")
 		case strings.HasPrefix(line, "tree "):
 			_, err := fmt.Sscanf(line, "tree %s", &s.Digest)
 			tree = err == nil
@@ -76,18 +99,24 @@ func ParseTreeDigest(sec Section) (TreeSummary, error) {
 			count = err == nil
 		}
 	}
-	if !tree || !count {
+	if !tree || !count || s.Real == "" {
 		return TreeSummary{}, fmt.Errorf("unexpected output %q", sec.Output)
 	}
 	s.Exists = true
 	return s, nil
 }
 
-// enterRoot is the shell that cds into root or prints "absent" and stops.
-func enterRoot(root string) string {
+// enterRoot is the shell that cds into root's physical path (so $PWD
+// has no symlink), or prints "absent", "notdir" or, for a symlink it
+// must not follow, "symlink", and stops.
+func enterRoot(root string, follow bool) string {
 	q := shell.Quote(root)
-	return fmt.Sprintf(`if [ ! -d %s ]; then if [ -e %s ] || [ -L %s ]; then echo notdir; else echo absent; fi; exit 0; fi
-cd -- %s || exit 1`, q, q, q, q)
+	link := ""
+	if !follow {
+		link = fmt.Sprintf("if [ -L %s ]; then echo symlink; exit 0; fi\n", q)
+	}
+	return fmt.Sprintf(`%sif [ ! -d %s ]; then if [ -e %s ] || [ -L %s ]; then echo notdir; else echo absent; fi; exit 0; fi
+cd -P -- %s || exit 1`, link, q, q, q, q)
 }
 
 func treeStatus(sec Section) error {
@@ -102,21 +131,46 @@ func treeStatus(sec Section) error {
 
 // FindTree is the `find` command, run inside a tree's root, that lists
 // every entry of the tree except the skipped paths and the contents of
-// the empty ones, never following symlinks. Followed by a find action
-// (-print0, -printf) it lists exactly what TreeDigest hashes; replicate
-// feeds the same list to tar.
-func FindTree(skip, empty []string) string {
+// the empty ones (but what they keep), never following symlinks. Followed
+// by a find action (-print0, -printf) it lists exactly what TreeDigest
+// hashes; replicate feeds the same list to tar.
+func FindTree(skip []string, empty []EmptyDir) string {
 	var prune []string
 	for _, p := range cleanRel(skip) {
 		prune = append(prune, "-path "+shell.Quote("./"+escapeGlob(p)))
 	}
-	for _, p := range cleanRel(empty) {
-		prune = append(prune, "-path "+shell.Quote("./"+escapeGlob(p)+"/*"))
+	for _, e := range cleanEmpty(empty) {
+		dir := "./" + escapeGlob(e.Path)
+		contents := []string{"-path " + shell.Quote(dir+"/*"), "! -path " + shell.Quote(dir+"/.*")}
+		for _, k := range e.Keep {
+			contents = append(contents, "! -path "+shell.Quote(dir+"/"+escapeGlob(k)), "! -path "+shell.Quote(dir+"/"+escapeGlob(k)+"/*"))
+		}
+		prune = append(prune, `\( `+strings.Join(contents, " ")+` \)`)
 	}
 	if len(prune) == 0 {
 		return "find ."
 	}
 	return `find . \( ` + strings.Join(prune, " -o ") + ` \) -prune -o`
+}
+
+// cleanEmpty cleans empty dirs' paths as cleanRel does, and drops keep
+// names that are not one plain name.
+func cleanEmpty(empty []EmptyDir) []EmptyDir {
+	var out []EmptyDir
+	for _, e := range empty {
+		c := cleanRel([]string{e.Path})
+		if len(c) == 0 {
+			continue
+		}
+		d := EmptyDir{Path: c[0]}
+		for _, k := range e.Keep {
+			if k != "" && k != "." && k != ".." && !strings.Contains(k, "/") {
+				d.Keep = append(d.Keep, k)
+			}
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // cleanRel turns paths into clean relative ones ("./a/b/" → "a/b"),
@@ -145,6 +199,14 @@ func escapeGlob(p string) string {
 	return b.String()
 }
 
-func treeKey(root string, skip, empty []string) string {
-	return fmt.Sprintf("%s skip=%q empty=%q", root, cleanRel(skip), cleanRel(empty))
+func treeKey(root string, skip []string, empty []EmptyDir, follow bool) string {
+	var emptyKeys []string
+	for _, e := range cleanEmpty(empty) {
+		emptyKeys = append(emptyKeys, e.Path+"\x00"+strings.Join(e.Keep, "\x00"))
+	}
+	key := fmt.Sprintf("%s skip=%q empty=%q", root, cleanRel(skip), emptyKeys)
+	if follow {
+		key += " follow"
+	}
+	return key
 }

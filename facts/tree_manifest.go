@@ -11,16 +11,19 @@ import (
 // TreeManifest lists every entry of a tree, with the same exclusions as
 // TreeDigest. It is asked for only when two digests differ.
 type TreeManifest struct {
-	Root  string
-	Skip  []string
-	Empty []string
+	Root       string
+	Skip       []string
+	Empty      []EmptyDir
+	FollowLink bool
 }
 
-func (t TreeManifest) Key() string { return "tree-manifest:" + treeKey(t.Root, t.Skip, t.Empty) }
+func (t TreeManifest) Key() string {
+	return "tree-manifest:" + treeKey(t.Root, t.Skip, t.Empty, t.FollowLink)
+}
 
 func (t TreeManifest) Command() string {
 	return fmt.Sprintf(`%s
-%s -printf '%%y %%m %%U %%G %%s %%Ts\0%%P\0%%l\0'`, enterRoot(t.Root), FindTree(t.Skip, t.Empty))
+%s -printf '%%y %%m %%U %%G %%s %%Ts\0%%P\0%%l\0'`, enterRoot(t.Root, t.FollowLink), FindTree(t.Skip, t.Empty))
 }
 
 // Entry is one entry of a tree, its Path relative to the root.
@@ -61,8 +64,11 @@ func ParseTreeManifest(sec Section) (Manifest, error) {
 	if err := treeStatus(sec); err != nil {
 		return Manifest{}, err
 	}
-	if strings.TrimSpace(sec.Output) == "absent" {
+	switch strings.TrimSpace(sec.Output) {
+	case "absent":
 		return Manifest{}, nil
+	case "symlink":
+		return Manifest{}, fmt.Errorf("the root is a symlink")
 	}
 	fields := strings.Split(sec.Output, "\x00")
 	if len(fields)%3 != 1 || fields[len(fields)-1] != "" {

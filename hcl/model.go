@@ -82,6 +82,9 @@ type Site struct {
 	// SnapshotBeforeApply: apply takes a snapshot of a node (the site's
 	// snapshot blocks) before it changes anything there.
 	SnapshotBeforeApply bool
+	// FollowRootLink accepts a root that is a symlink on a node and works
+	// in the folder it points to; without it such a root is refused.
+	FollowRootLink bool
 	// Params holds the recipe's parameters as the site sets them (or
 	// their defaults); values of sensitive ones carry block.SensitiveMark.
 	Params map[string]cty.Value

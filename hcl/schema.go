@@ -70,6 +70,7 @@ var siteAttributes = []hashicl.AttributeSchema{
 	{Name: "owner"},
 	{Name: "group"},
 	{Name: "on_conflict"},
+	{Name: "follow_root_link"},
 	{Name: "params"},
 	{Name: "snapshot_before_apply"},
 }

@@ -47,6 +47,8 @@ func (d *decoder) decodeSites(base *hashicl.EvalContext, cfg *Config) []*Site {
 		a.string("group", &s.Group)
 		a.string("on_conflict", &s.OnConflict)
 		a.bool("snapshot_before_apply", &s.SnapshotBeforeApply)
+		a.bool("follow_root_link", &s.FollowRootLink)
+		a.bool("follow_root_link", &s.FollowRootLink)
 		d.diags = append(d.diags, a.diags...)
 		mark := len(d.diags)
 		own := d.decodeBody(content, d.origin(b, describeOwner("site", name)))

@@ -1,21 +1,40 @@
 package steps
 
 import (
+	"strings"
+
 	hashicl "github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/shoal-sh/shoal/block"
 )
 
-// cache_dir: `cache_dir "cache" {}`: a folder of caches, never
-// replicated, emptied on a replica whose tree changed.
+// cache_dir: `cache_dir "cache" { keep = ["index.html"] }` is a folder of
+// caches: never replicated, emptied on a replica whose tree changed. Its
+// top-level dot-files (a guard .htaccess) and the top-level names in keep
+// ship with the code: they are replicated and never purged.
 var _ = register(&Kind{
 	Type:      "cache_dir",
 	LabelKind: block.LabelPath,
+	Arguments: []Argument{{Name: "keep", Type: cty.List(cty.String)}},
+	Validate:  validateKeep,
 	ClaimsOf: func(d *block.Decl) []block.Claim {
-		return []block.Claim{{Space: block.InRoot, Path: d.Label, Use: block.Purged, Decl: d}}
+		return []block.Claim{{Space: block.InRoot, Path: d.Label, Use: block.Purged, Decl: d, Keep: d.Strings("keep")}}
 	},
 	Compile: compileCacheDir,
 })
+
+// validateKeep checks a cache_dir's or local_dir's keep: names of entries
+// directly in the folder, each one plain name.
+func validateKeep(d *block.Decl) hashicl.Diagnostics {
+	for _, k := range d.Strings("keep") {
+		if k == "" || k == "." || k == ".." || strings.Contains(k, "/") || block.HasControl(k) {
+			return hashicl.Diagnostics{d.Error("keep", "Invalid keep name",
+				"%s: %s %q: keep %q must name one entry directly in the folder, like \"index.html\".", d.Owner, d.Kind, d.Label, k)}
+		}
+	}
+	return nil
+}
 
 // compileCacheDir purges the folder on each replica after, and only
 // when, its tree was replicated.
@@ -25,8 +44,11 @@ func compileCacheDir(u *Unit) ([]Entry, hashicl.Diagnostics) {
 	for _, n := range site.Replicas {
 		replicate := Ref{Site: site.Name, Node: n, Kind: "replicate"}
 		out = append(out, Entry{
-			Site:     site.Name,
-			Step:     &Purge{NodeName: n, Site: site.Name, Root: site.Root, Dir: u.Decl.Label, Owner: site.ownerSpec(), Primary: site.Primary},
+			Site: site.Name,
+			Step: &Purge{
+				NodeName: n, Site: site.Name, Root: site.Root, Dir: u.Decl.Label, Keep: u.Decl.Strings("keep"),
+				Owner: site.ownerSpec(), Primary: site.Primary, FollowRootLink: site.FollowRootLink,
+			},
 			After:    []Ref{replicate, {Node: n, Kind: "users"}},
 			OnChange: []Ref{replicate},
 		})

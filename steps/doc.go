@@ -13,7 +13,11 @@
 // the site root and how one block of a site compiles to entries on nodes
 // (Entry, with its relations as Refs). A new kind is one file here.
 //
-// Steps must be safe to re-run from any intermediate state, never lose
-// user data, and never print sensitive values. They never parse files
-// nor evaluate expressions: package hcl does, through Unit.Eval.
+// Steps must be safe to re-run from any intermediate state, never lose user
+// data, and never print sensitive values. They never act through a symlink
+// the site's users could have planted: every script that works inside a
+// site root first proves, on the node, that neither the root nor a folder
+// on the way is a link (shoal_beneath), and no owner, mode or time is ever
+// set on a link. They never parse files nor evaluate expressions: package
+// hcl does, through Unit.Eval.
 package steps

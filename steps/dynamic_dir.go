@@ -69,9 +69,10 @@ func compileDynamicDir(u *Unit) ([]Entry, hashicl.Diagnostics) {
 			Mount:      site.Storage.Mount,
 			MountCheck: site.Storage.Check,
 			// shoal mounts it earlier in the same apply, unless someone else must
-			MountPlanned: site.Storage.Type != "mounted",
-			Replica:      replica,
-			Merge:        site.Merge,
+			MountPlanned:   site.Storage.Type != "mounted",
+			Replica:        replica,
+			Merge:          site.Merge,
+			FollowRootLink: site.FollowRootLink,
 		}}
 		e.After = []Ref{{Node: n, Kind: "mount"}}
 		if replica {

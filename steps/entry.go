@@ -30,6 +30,10 @@ type Entry struct {
 	// that follows a change sets it on the former (a service's start
 	// beside its reload).
 	Unconditional bool
+	// Guards are the IDs of steps that check this one's ground (the site
+	// root on its node, and on the primary for what reads it): while one
+	// of them refuses, this one is left alone.
+	Guards []string
 }
 
 // Ref selects entries. Empty fields match anything; with Near, Node is a
@@ -59,7 +63,10 @@ type Site struct {
 	// SnapshotBeforeApply: the site's snapshot blocks take a snapshot of
 	// a node before apply changes anything there (see Entry.Ahead).
 	SnapshotBeforeApply bool
-	Storage             *Storage
+	// FollowRootLink: the site accepts a root that is a symlink on a node
+	// and works in the folder it points to.
+	FollowRootLink bool
+	Storage        *Storage
 	// Claims are every block's claims, evaluated.
 	Claims []block.Claim
 	// Secrets are the configuration's sensitive values, for steps that

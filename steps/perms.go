@@ -16,7 +16,9 @@ import (
 // and its directories a mode when Mode is set (files keep theirs). It
 // never follows a symlink inside the folder. When the folder itself is a
 // symlink into the storage, only the node with OnlyTarget (the primary)
-// manages what it points to; the others leave it alone.
+// manages what it points to; the others leave it alone. A folder reached
+// through a symlink on the way from the root (or a root that is one,
+// unless FollowRootLink) is refused.
 type Perms struct {
 	NodeName   string
 	Site       string
@@ -29,7 +31,12 @@ type Perms struct {
 	// Shallow manages the folder itself, not what is under it: for folders
 	// on the storage, whose uploads are the app's and too many to walk on
 	// every plan.
-	Shallow bool
+	Shallow        bool
+	FollowRootLink bool
+	// Via is the dynamic folder (relative to Root) that Dir lies in, and
+	// ViaTarget the storage folder it links to: the one link on the way
+	// that is shoal's own. "" when Dir is not on the storage.
+	Via, ViaTarget string
 }
 
 var (
@@ -138,6 +145,9 @@ func (s *Perms) ApplyScript(*plan.Change) string {
 		recurse, depth = "-h ", " -maxdepth 0"
 	}
 	script := `set -e
+R=` + shell.Quote(s.Root) + ` D=` + shell.Quote(path.Clean(s.Dir)) + ` FR=` + yesNo(s.FollowRootLink) +
+		` VIA=` + shell.Quote(s.Via) + ` VT=` + shell.Quote(s.ViaTarget) + `
+` + beneathCheck + `shoal_beneath
 d=` + shell.Quote(s.folder()) + `
 if [ -L "$d" ] && [ ` + fmt.Sprint(!s.OnlyTarget) + ` = true ]; then exit 0; fi
 if [ ! -e "$d" ] && [ ! -L "$d" ]; then mkdir -p -- "$d"; fi

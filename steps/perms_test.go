@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -152,5 +153,43 @@ func TestPermsShallowLeavesTheContentAlone(t *testing.T) {
 	again, err := s.Diff(context.Background(), facts.NewSet(map[string]transport.Host{"web1": h}))
 	if err != nil || again.Action != plan.NoOp {
 		t.Errorf("re-plan: %v %+v", err, again)
+	}
+}
+
+// A writable folder reached through a symlink the site's users planted
+// (or a root that is one) is refused; the dynamic folder's own link to
+// the storage is the one link passed on the way.
+func TestPermsRefusesFoldersReachedThroughLinks(t *testing.T) {
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CI runs as root: chown needs it")
+		}
+		t.Skip("chown needs root")
+	}
+	root, outside, storage := t.TempDir(), t.TempDir(), t.TempDir()
+	failOn(t, os.MkdirAll(filepath.Join(outside, "conf"), 0o755))
+	failOn(t, os.MkdirAll(filepath.Join(storage, "images"), 0o755))
+	failOn(t, os.Symlink(outside, filepath.Join(root, "forum")))
+	failOn(t, os.Symlink(storage, filepath.Join(root, "media")))
+	failOn(t, os.Symlink(root, filepath.Join(outside, "root link")))
+	for _, s := range []*Perms{
+		{NodeName: "web1", Root: root, Dir: "forum/conf", Owner: "daemon", Group: "daemon"},
+		{NodeName: "web1", Root: root, Dir: "media/images", Owner: "daemon", Group: "daemon", Shallow: true},
+		{NodeName: "web1", Root: root, Dir: "media/images", Owner: "daemon", Group: "daemon", Shallow: true, Via: "media", ViaTarget: "/elsewhere"},
+		{NodeName: "web1", Root: filepath.Join(outside, "root link"), Dir: "media/images", Owner: "daemon", Group: "daemon",
+			Shallow: true, Via: "media", ViaTarget: storage},
+	} {
+		err := s.Apply(context.Background(), localNode(), &plan.Change{}, &recorder{})
+		if err == nil || !strings.Contains(err.Error(), "is a symlink: refusing to work through it") {
+			t.Errorf("%s in %s: %v, want a refusal", s.Dir, s.Root, err)
+		}
+	}
+	if ownerOf(t, filepath.Join(outside, "conf")) != 0 || ownerOf(t, filepath.Join(storage, "images")) != 0 {
+		t.Fatal("chowned through a link")
+	}
+	onStorage := &Perms{NodeName: "web1", Root: root, Dir: "media/images", Owner: "daemon", Group: "daemon", Shallow: true, Via: "media", ViaTarget: storage}
+	failOn(t, onStorage.Apply(context.Background(), localNode(), &plan.Change{}, &recorder{}))
+	if ownerOf(t, filepath.Join(storage, "images")) != 1 {
+		t.Error("a writable folder on the storage was not owned through its dynamic folder's link")
 	}
 }

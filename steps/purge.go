@@ -12,19 +12,24 @@ import (
 	"github.com/shoal-sh/shoal/transport"
 )
 
-// Purge keeps a cache folder, Root/Dir, present and empty. It removes
-// only what is inside the folder, never the folder itself, never follows
-// a symlink and refuses a folder reached through one.
+// Purge keeps a cache folder, Root/Dir, present and empty but for what
+// ships with the code: its top-level dot-files and the top-level names in
+// Keep (guard files such as .htaccess), which it never removes. It
+// removes only what is inside the folder, never the folder itself, never
+// follows a symlink and refuses a folder reached through one (a root
+// that is a symlink too, unless FollowRootLink). A folder the primary
+// does not have is left alone: replicas mirror the primary.
 type Purge struct {
 	NodeName string
 	Site     string
 	Root     string // absolute site root
 	Dir      string // relative to Root
+	Keep     []string
 	Owner    string // chown spec for a folder it creates ("www-data:www-data"); "" keeps root's
-	// Primary, when set, is the node whose tree the replica gets: a
-	// cache folder it does not have (a cache plugin not installed) is
-	// not made on the replica, where replicate would delete it again.
-	Primary string
+	// Primary is the node whose tree the replicas copy; "" when the
+	// folder is purged whatever the primary has.
+	Primary        string
+	FollowRootLink bool
 }
 
 var (
@@ -36,10 +41,17 @@ func (s *Purge) Kind() string   { return "purge" }
 func (s *Purge) Node() string   { return s.NodeName }
 func (s *Purge) ID() string     { return changeID(s.NodeName, s.Kind(), s.folder()) }
 func (s *Purge) folder() string { return path.Join(s.Root, s.Dir) }
+
+func (s *Purge) contents() facts.CacheContents {
+	return facts.CacheContents{Path: s.folder(), Keep: s.Keep}
+}
+
+func (s *Purge) onPrimary() facts.Folder { return facts.Folder{Root: s.Root, Dir: path.Clean(s.Dir)} }
+
 func (s *Purge) Facts() []NodeFact {
-	fs := []NodeFact{{s.NodeName, facts.Path{Path: s.folder()}}}
+	fs := []NodeFact{{s.NodeName, s.contents()}}
 	if s.Primary != "" {
-		fs = append(fs, NodeFact{s.Primary, facts.Path{Path: s.folder(), Shallow: true}})
+		fs = append(fs, NodeFact{s.Primary, s.onPrimary()})
 	}
 	return fs
 }
@@ -48,20 +60,20 @@ func (s *Purge) Diff(ctx context.Context, src facts.Source) (*plan.Change, error
 	if err := checkSiteFolder(s.NodeName, s.Root, s.Dir); err != nil {
 		return nil, err
 	}
-	info, err := facts.ReadPath(ctx, src, s.NodeName, s.folder())
-	if err != nil {
-		return nil, fmt.Errorf("planning purge of %s on %s: %w", s.folder(), s.NodeName, err)
-	}
 	c := &plan.Change{ID: s.ID(), Node: s.NodeName, Site: s.Site, Kind: s.Kind(), Target: s.folder()}
 	if s.Primary != "" {
-		primary, err := facts.ReadPathFact(ctx, src, s.Primary, facts.Path{Path: s.folder(), Shallow: true})
+		primary, err := facts.ReadFolder(ctx, src, s.Primary, s.onPrimary())
 		if err != nil {
 			return nil, fmt.Errorf("planning purge of %s on %s: %w", s.folder(), s.NodeName, err)
 		}
-		if primary.Kind == facts.PathAbsent && info.Kind == facts.PathAbsent {
+		if primary.Kind == facts.PathAbsent && primary.Through == "" {
 			c.Action, c.Reason = plan.NoOp, fmt.Sprintf("%s is missing on the primary %s: nothing to purge", s.Dir, s.Primary)
 			return c, nil
 		}
+	}
+	info, err := facts.ReadCacheContents(ctx, src, s.NodeName, s.contents())
+	if err != nil {
+		return nil, fmt.Errorf("planning purge of %s on %s: %w", s.folder(), s.NodeName, err)
 	}
 	switch {
 	case info.Kind == facts.PathSymlink:
@@ -70,7 +82,7 @@ func (s *Purge) Diff(ctx context.Context, src facts.Source) (*plan.Change, error
 		c.Action, c.Summary = plan.Create, "create empty "+s.Dir+ownedBy(s.Owner)
 	case info.Kind != facts.PathDir:
 		c.Action, c.Reason = plan.Conflict, fmt.Sprintf("%s is a %s, not a folder", s.folder(), info.Kind)
-	case info.Empty():
+	case info.Entries == 0:
 		c.Action, c.Reason = plan.NoOp, s.Dir+" is already empty"
 	default:
 		c.Action = plan.Update
@@ -94,8 +106,9 @@ func (s *Purge) Apply(ctx context.Context, h transport.Host, c *plan.Change, r R
 	return nil
 }
 
-// ApplyScript empties the folder (making it if absent), checking first, on
-// the node, that it is a real folder inside the site root.
+// ApplyScript empties the folder (making it if absent) but for what it
+// keeps, checking first, on the node, that it is a real folder reached
+// from the site root without a symlink.
 func (s *Purge) ApplyScript(c *plan.Change) string {
 	if checkSiteFolder(s.NodeName, s.Root, s.Dir) != nil {
 		return ""
@@ -104,23 +117,38 @@ func (s *Purge) ApplyScript(c *plan.Change) string {
 	if s.Owner != "" {
 		chown = `chown -- ` + shell.Quote(s.Owner) + ` "$d"`
 	}
+	keep := ""
+	for _, k := range s.Keep {
+		keep += " ! -name " + shell.Quote(escapeName(k))
+	}
 	return `set -e
-d=` + shell.Quote(s.folder()) + `
+R=` + shell.Quote(s.Root) + ` D=` + shell.Quote(path.Clean(s.Dir)) + ` FR=` + yesNo(s.FollowRootLink) + `
+` + beneathCheck + `shoal_beneath
+d=$R/$D
 if [ -L "$d" ]; then echo "$d is a symlink: not purging through it" >&2; exit 1; fi
 if [ ! -e "$d" ]; then
 	mkdir -p -- "$d"
 	` + chown + `
 fi
 [ -d "$d" ] || { echo "$d is not a folder" >&2; exit 1; }
-here=$PWD
 cd -P -- "$d"
 real=$PWD
-cd -P -- ` + shell.Quote(s.Root) + `
-want=$PWD/` + shell.Quote(path.Clean(s.Dir)) + `
-cd -- "$here"
-[ "$real" = "$want" ] || { echo "$d leads to $real through a symlink: not purging" >&2; exit 1; }
-find "$real" -mindepth 1 -delete
+cd -P -- "$R"
+[ "$real" = "$PWD/$D" ] || { echo "$d leads to $real through a symlink: not purging" >&2; exit 1; }
+find "$real" -mindepth 1 -maxdepth 1 ! -name '.*'` + keep + ` -exec rm -rf -- {} +
 `
+}
+
+// escapeName makes find -name match name literally.
+func escapeName(name string) string {
+	var b strings.Builder
+	for _, r := range name {
+		if strings.ContainsRune(`\*?[]`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // checkSiteFolder refuses folders that are not inside the site root.

@@ -20,17 +20,26 @@ func TestPurgeDiff(t *testing.T) {
 		fact string
 		want plan.Change
 	}{
-		{"empty", dirOut(0, 0, 0, 1), plan.Change{Action: plan.NoOp, Reason: "cache/pages is already empty"}},
-		{"full", dirOut(3, 12, 1024, 1), plan.Change{Action: plan.Update,
+		{"empty", "dir 0 0 0", plan.Change{Action: plan.NoOp, Reason: "cache/pages is already empty"}},
+		{"full", "dir 3 12 1024", plan.Change{Action: plan.Update,
 			Summary: "empty cache/pages: remove 3 entries, 12 files (1.0 KiB)", Total: plan.Progress{Files: 12, Bytes: 1024}}},
-		{"absent", absentOut, plan.Change{Action: plan.Create, Summary: "create empty cache/pages owned by www-data:www-data"}},
-		{"symlink", linkOut("/mnt/nas/cache"), plan.Change{Action: plan.Conflict,
+		{"absent", "absent", plan.Change{Action: plan.Create, Summary: "create empty cache/pages owned by www-data:www-data"}},
+		{"symlink", "symlink\n/mnt/nas/cache\n", plan.Change{Action: plan.Conflict,
 			Reason: dir + " is a symlink to /mnt/nas/cache: a cache is never purged through a link"}},
-		{"file", fileOut(), plan.Change{Action: plan.Conflict, Reason: dir + " is a file, not a folder"}},
+		{"file", "file", plan.Change{Action: plan.Conflict, Reason: dir + " is a file, not a folder"}},
+		{"missing on the primary", "dir 3 12 1024", plan.Change{Action: plan.NoOp,
+			Reason: "cache/pages is missing on the primary web1: nothing to purge"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			s := &Purge{NodeName: "web2", Site: "d", Root: "/var/www/d", Dir: "cache/pages", Owner: "www-data:www-data"}
-			got, err := s.Diff(context.Background(), factFixtures{"web2": {"path:" + dir: section(tt.fact)}})
+			s := &Purge{NodeName: "web2", Site: "d", Root: "/var/www/d", Dir: "cache/pages", Owner: "www-data:www-data", Primary: "web1"}
+			onPrimary := "dir"
+			if tt.name == "missing on the primary" {
+				onPrimary = "absent"
+			}
+			got, err := s.Diff(context.Background(), factFixtures{
+				"web2": {s.contents().Key(): section(tt.fact)},
+				"web1": {s.onPrimary().Key(): section(onPrimary)},
+			})
 			failOn(t, err)
 			want := tt.want
 			want.ID, want.Node, want.Site, want.Kind, want.Target = "web2/purge/var/www/d/cache/pages", "web2", "d", "purge", dir
@@ -62,14 +71,19 @@ func TestPurgeApply(t *testing.T) {
 	hostileTree(t, cache)
 	failOn(t, os.WriteFile(filepath.Join(outside, "keep"), []byte("k"), 0o644))
 	failOn(t, os.Symlink(outside, filepath.Join(cache, "-to outside")))
+	// guard files ship with the code: dot-files and the names it keeps
+	failOn(t, os.WriteFile(filepath.Join(cache, ".htaccess"), []byte("Deny from all"), 0o644))
+	failOn(t, os.WriteFile(filepath.Join(cache, "index [1].html"), []byte("<html>"), 0o644))
+	failOn(t, os.WriteFile(filepath.Join(cache, "sub dir", ".deeper"), []byte("cache"), 0o644))
 
-	first, again, err := purgeRun(t, &Purge{NodeName: "web1", Root: root, Dir: "cache dir"})
+	first, again, err := purgeRun(t, &Purge{NodeName: "web1", Root: root, Dir: "cache dir", Keep: []string{"index [1].html"}})
 	failOn(t, err)
 	if first.Action != plan.Update || again.Action != plan.NoOp {
 		t.Errorf("first %s %s, then %s %s", first.Action, first.Summary, again.Action, again.Reason)
 	}
-	if d := cmp.Diff(map[string]string{".": "dir"}, treeDigest(t, cache)); d != "" {
-		t.Errorf("cache left with:\n%s", d)
+	want := map[string]string{".": "dir", ".htaccess": digestOf("Deny from all"), "index [1].html": digestOf("<html>")}
+	if d := cmp.Diff(want, treeDigest(t, cache)); d != "" {
+		t.Errorf("cache left with (-want +got):\n%s", d)
 	}
 	if !exists(filepath.Join(outside, "keep")) || exists("pwned") {
 		t.Error("purge reached outside the cache")
@@ -119,6 +133,27 @@ func TestPurgeRefusesSymlinks(t *testing.T) {
 	}
 	if !exists(filepath.Join(outside, "cache", "keep")) {
 		t.Error("a file behind a symlink was removed")
+	}
+}
+
+// A root that is a symlink is refused unless the site follows it.
+func TestPurgeRefusesARootLink(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real")
+	failOn(t, os.MkdirAll(filepath.Join(real, "cache"), 0o755))
+	failOn(t, os.WriteFile(filepath.Join(real, "cache", "c"), nil, 0o644))
+	failOn(t, os.Symlink(real, filepath.Join(dir, "root")))
+	s := &Purge{NodeName: "web1", Root: filepath.Join(dir, "root"), Dir: "cache"}
+	if err := s.Apply(context.Background(), localNode(), &plan.Change{}, &recorder{}); err == nil {
+		t.Fatal("purged through a root link")
+	}
+	if !exists(filepath.Join(real, "cache", "c")) {
+		t.Fatal("a file behind the root link was removed")
+	}
+	s.FollowRootLink = true
+	failOn(t, s.Apply(context.Background(), localNode(), &plan.Change{}, &recorder{}))
+	if exists(filepath.Join(real, "cache", "c")) {
+		t.Error("following the root link as told, the cache was not purged")
 	}
 }
 

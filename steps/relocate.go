@@ -16,6 +16,13 @@ import (
 // writes into an unmounted mount point, never overwrites or deletes data
 // it has not verified to be on the storage, and recognises every state an
 // interrupted move leaves behind (L.shoal-old, S.shoal-partial).
+//
+// It never works through a symlink: not a root that is one (unless
+// FollowRootLink), not a folder on the way to L. Symlinks in L move as
+// links, nothing set on them, and only when their target stays below
+// them (relative, no ".."); a folder holding others is refused, each one
+// named, since they may lead out of it and sshfs cannot read them back.
+// Data that cannot fit in the storage's free space is refused too.
 type Relocate struct {
 	NodeName string
 	Site     string
@@ -39,6 +46,8 @@ type Relocate struct {
 	Merge bool
 	// ForceCopy copies and verifies even when a rename would do.
 	ForceCopy bool
+	// FollowRootLink works through a Root that is a symlink.
+	FollowRootLink bool
 	// Observe reads the node at apply time; nil reads it through the
 	// host. Tests substitute the mount table.
 	Observe func(transport.Host) facts.Source
@@ -62,7 +71,17 @@ func (s *Relocate) Facts() []NodeFact {
 	for _, p := range s.paths() {
 		fs = append(fs, NodeFact{s.NodeName, p})
 	}
+	if !s.Replica {
+		fs = append(fs, NodeFact{s.NodeName, s.freeSpace()})
+	}
 	return fs
+}
+
+// freeSpace is the room left where S goes, measured while L is a folder.
+// A replica, which has nothing to move as a rule, asks for it only when
+// it has.
+func (s *Relocate) freeSpace() facts.FreeSpace {
+	return facts.FreeSpace{Path: path.Dir(s.Shared), For: s.local()}
 }
 
 // paths are L, S, L.shoal-old, S.shoal-partial, S's parent and the mount
@@ -82,6 +101,7 @@ type relocateFacts struct {
 	local, shared, old, partial, sharedParent, mountRoot facts.PathInfo
 	mount                                                facts.MountInfo
 	sharedFull                                           facts.PathInfo // S measured: only for a conflict's message
+	free                                                 int64          // bytes free where S goes; -1 unknown
 }
 
 func (s *Relocate) read(ctx context.Context, src facts.Source) (relocateFacts, error) {
@@ -94,6 +114,12 @@ func (s *Relocate) read(ctx context.Context, src facts.Source) (relocateFacts, e
 	dst := []*facts.PathInfo{&f.local, &f.shared, &f.old, &f.partial, &f.sharedParent, &f.mountRoot}
 	for i, p := range s.paths() {
 		if *dst[i], err = facts.ReadPathFact(ctx, src, s.NodeName, p); err != nil {
+			return f, err
+		}
+	}
+	f.free = -1
+	if !s.Replica || (f.local.Kind == facts.PathDir && !f.local.Empty()) {
+		if f.free, err = facts.ReadFreeSpace(ctx, src, s.NodeName, s.freeSpace()); err != nil {
 			return f, err
 		}
 	}
@@ -117,10 +143,10 @@ func (s *Relocate) Diff(ctx context.Context, src facts.Source) (*plan.Change, er
 	d := s.decide(f, s.MountPlanned)
 	c := &plan.Change{
 		ID: s.ID(), Node: s.NodeName, Site: s.Site, Kind: s.Kind(), Target: s.local(),
-		Action: d.action, Summary: d.summary, Reason: d.reason, Total: d.total,
+		Action: d.action, Summary: d.summary, Reason: d.reason, Total: d.total, Details: d.details,
 	}
 	plan.SetPayload(c, relocatePayload{State: d.state.String()})
-	if s.MountPlanned && !s.mountLive(f.mount) {
+	if s.MountPlanned && !s.mountLive(f.mount) && c.Action != plan.Conflict {
 		c.Details = append(c.Details, "assumes "+s.Mount+" is mounted by an earlier change; apply checks it again")
 	}
 	return c, nil

@@ -47,8 +47,10 @@ func (s *Relocate) Apply(ctx context.Context, h transport.Host, c *plan.Change, 
 		}
 		return fmt.Errorf("relocating %s on %s (%s): %w", s.local(), s.NodeName, d.state, err)
 	}
-	if out.done == (plan.Progress{}) && d.total != (plan.Progress{}) {
-		r.Progress(d.total) // a rename or a merge reports no listing: all done at once
+	if d.total != (plan.Progress{}) {
+		// all done: a rename or a merge reports no listing, and a copy's
+		// listing leaves out the links, which cp makes
+		r.Progress(d.total)
 	}
 	return nil
 }
@@ -76,7 +78,7 @@ func (s *Relocate) ApplyScript(c *plan.Change) string {
 	}
 	linked := `if [ -L "$L" ] && [ -d "$S" ] && [ "$L" -ef "$S" ]; then exit 0; fi` + "\n"
 	script := s.scriptChecking(state, time.Now().UTC().Format("20060102-150405"), true)
-	return strings.Replace(script, "shoal_inside_storage\n", linked+"shoal_inside_storage\n", 1)
+	return strings.Replace(script, "shoal_beneath\nshoal_inside_storage\n", "shoal_beneath\n"+linked+"shoal_inside_storage\n", 1)
 }
 
 func (s *Relocate) observe(ctx context.Context, h transport.Host) (facts.Source, error) {

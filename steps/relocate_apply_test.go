@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/shoal-sh/shoal/plan"
+	"github.com/shoal-sh/shoal/transport"
 )
 
 // relocateLab is a site root and a storage folder in temp dirs, the
@@ -273,6 +274,29 @@ func TestRelocateMerge(t *testing.T) {
 	}
 }
 
+// A merge refuses a storage folder holding a symlink where the upload
+// folder has a folder: tar would extract through it.
+func TestRelocateMergeNeverWritesThroughALink(t *testing.T) {
+	lab := newRelocateLab(t)
+	lab.step.Merge = true
+	outside := t.TempDir()
+	failOn(t, os.MkdirAll(filepath.Join(lab.L, "images"), 0o755))
+	failOn(t, os.WriteFile(filepath.Join(lab.L, "images", "photo.jpg"), []byte("jpeg"), 0o644))
+	failOn(t, os.MkdirAll(lab.S, 0o755))
+	failOn(t, os.WriteFile(filepath.Join(lab.S, "other"), []byte("theirs"), 0o644))
+	failOn(t, os.Symlink(outside, filepath.Join(lab.S, "images")))
+	_, err := lab.apply(t, lab.plan(t))
+	if err == nil || !strings.Contains(err.Error(), "merging would write through them") {
+		t.Fatalf("apply: %v, want refusal", err)
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
+		t.Errorf("merged through the link: %v", entries)
+	}
+	if !exists(filepath.Join(lab.L, "images", "photo.jpg")) {
+		t.Error("the upload left its folder")
+	}
+}
+
 func digestOf(content string) string {
 	sum := sha256.Sum256([]byte(content))
 	return "file " + hex.EncodeToString(sum[:])
@@ -356,4 +380,59 @@ func TestRelocateLinksAFolderWhoseParentIsMissing(t *testing.T) {
 func payloadState(c *plan.Change) string {
 	p, _ := plan.DecodePayload[relocatePayload](c)
 	return p.State
+}
+
+// Links leading out of the folder are refused and named, whatever the
+// storage: the folder stays as it was; a link that stays below moves as
+// a link.
+func TestRelocateRefusesLinksLeadingOut(t *testing.T) {
+	lab := newRelocateLab(t)
+	hostileTree(t, lab.L)
+	failOn(t, os.Symlink("../../etc/shadow", filepath.Join(lab.L, "sub dir", "-up")))
+	want := treeDigest(t, lab.L)
+	c := lab.plan(t)
+	if c.Action != plan.Conflict || len(c.Details) != 1 || c.Details[0] != lab.step.Dir+"/sub dir/-up -> ../../etc/shadow" {
+		t.Fatalf("plan: %s %q %q", c.Action, c.Reason, c.Details)
+	}
+	if _, err := lab.apply(t, c); err == nil || !strings.Contains(err.Error(), "refused") {
+		t.Fatalf("apply: %v, want refusal", err)
+	}
+	if d := cmp.Diff(want, treeDigest(t, lab.L)); d != "" {
+		t.Errorf("local folder changed:\n%s", d)
+	}
+	if exists(lab.S) || exists(lab.P) {
+		t.Error("a refused move wrote to the storage")
+	}
+	// the copy script refuses on its own too (a link planted after the plan)
+	lab.step.ForceCopy = true
+	script := lab.step.script(relocCopy, "20260101-000000")
+	err := localNode().Run(context.Background(), transport.Command{Script: script})
+	if err == nil || !strings.Contains(err.Error(), "shoal moves no such link") {
+		t.Errorf("copy script: %v, want refusal", err)
+	}
+	if exists(lab.P) {
+		t.Error("the copy script made a partial copy before refusing")
+	}
+}
+
+// A dynamic folder reached through a symlink planted on the way is never
+// read, moved or removed: the script refuses before anything else.
+func TestRelocateRefusesAFolderReachedThroughALink(t *testing.T) {
+	lab := newRelocateLab(t)
+	elsewhere := t.TempDir()
+	hostileTree(t, filepath.Join(elsewhere, "files"))
+	want := treeDigest(t, elsewhere)
+	failOn(t, os.Symlink(elsewhere, filepath.Join(lab.step.Root, "module")))
+	lab.step.Dir = "module/files"
+	lab.L = lab.step.local()
+	_, err := lab.apply(t, lab.plan(t))
+	if err == nil || !strings.Contains(err.Error(), "module is a symlink: refusing to work through it") {
+		t.Fatalf("apply: %v, want refusal", err)
+	}
+	if d := cmp.Diff(want, treeDigest(t, elsewhere)); d != "" {
+		t.Errorf("the folder behind the link changed:\n%s", d)
+	}
+	if exists(lab.S) || exists(lab.P) {
+		t.Error("data behind the link reached the storage")
+	}
 }

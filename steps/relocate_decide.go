@@ -35,6 +35,7 @@ type relocateDecision struct {
 	action  plan.Action
 	summary string
 	reason  string
+	details []string
 	total   plan.Progress
 }
 
@@ -46,7 +47,33 @@ func (s *Relocate) decide(f relocateFacts, assumeMounted bool) relocateDecision 
 		return s.conflict("storage %s is not mounted on %s%s: refusing to move data into or link to a local folder",
 			s.Mount, s.NodeName, s.mountMismatch(f.mount))
 	}
+	if (d.state == relocCopy || d.state == relocMerge) && s.mountLive(f.mount) && f.free >= 0 && d.total.Bytes > f.free {
+		return s.conflict("%s holds %s but the storage has %s free at %s: make room on it first",
+			s.Dir, volume(d.total), binaryBytes(f.free), path.Dir(s.Shared))
+	}
 	return d
+}
+
+// linksOut refuses to move a folder holding symlinks that may lead out of
+// it (absolute targets, ".." components), naming each one listed.
+func (s *Relocate) linksOut(f relocateFacts) (relocateDecision, bool) {
+	if f.local.LinksOut == 0 {
+		return relocateDecision{}, false
+	}
+	noun, they, them := "symlinks", "they", "them"
+	if f.local.LinksOut == 1 {
+		noun, they, them = "symlink", "it", "it"
+	}
+	d := s.conflict("%s holds %d %s whose target is absolute or has a \"..\" component: %s may lead out of it, "+
+		"and sshfs cannot read %s back, so shoal moves no such link; remove %s, or replace each with a copy of what it points to",
+		s.Dir, f.local.LinksOut, noun, they, them, them)
+	for _, l := range f.local.OutLinks {
+		d.details = append(d.details, printablePath(path.Join(s.Dir, l.Path))+" -> "+printablePath(l.Target))
+	}
+	if n := f.local.LinksOut - len(f.local.OutLinks); n > 0 {
+		d.details = append(d.details, fmt.Sprintf("… and %s more", groupThousands(int64(n))))
+	}
+	return d, true
 }
 
 func (s *Relocate) classify(f relocateFacts) relocateDecision {
@@ -103,6 +130,9 @@ func (s *Relocate) classify(f relocateFacts) relocateDecision {
 			}
 			return relocateDecision{state: relocCreateLink, action: plan.Create,
 				summary: fmt.Sprintf("create %s and replace empty %s with a link to it", S, s.Dir)}
+		}
+		if d, refused := s.linksOut(f); refused {
+			return d
 		}
 		total := plan.Progress{Files: f.local.Files, Bytes: f.local.Bytes}
 		vol := volume(total)

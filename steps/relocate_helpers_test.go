@@ -95,7 +95,8 @@ func (r *recorder) last() plan.Progress {
 	return r.progress[len(r.progress)-1]
 }
 
-// hostileTree writes user data whose names try to break quoting.
+// hostileTree writes user data whose names try to break quoting, and
+// symlinks that stay in it (the only kind relocate moves).
 func hostileTree(t *testing.T, dir string) {
 	t.Helper()
 	files := map[string]string{
@@ -117,7 +118,7 @@ func hostileTree(t *testing.T, dir string) {
 	}
 	failOn(t, os.MkdirAll(filepath.Join(dir, "empty dir"), 0o700))
 	failOn(t, os.Symlink("plain.txt", filepath.Join(dir, "link to plain")))
-	failOn(t, os.Symlink("/nowhere", filepath.Join(dir, "dangling")))
+	failOn(t, os.Symlink("nowhere", filepath.Join(dir, "dangling")))
 }
 
 // treeDigest maps every entry under dir to its kind and content hash or

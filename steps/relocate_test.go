@@ -20,10 +20,10 @@ func TestRelocateDiff(t *testing.T) {
 	// local dev 1; storage dev 9 unless a case says otherwise
 	type world struct {
 		local, shared, old, partial, parent string
-		mounts                              string
+		mounts, free                        string
 	}
 	base := world{local: absentOut, shared: absentOut, old: absentOut, partial: absentOut,
-		parent: dirOut(1, 0, 0, 9), mounts: sshfsMountTable("/mnt/nas")}
+		parent: dirOut(1, 0, 0, 9), mounts: sshfsMountTable("/mnt/nas"), free: "1099511627776"}
 	with := func(edit func(*world)) world { w := base; edit(&w); return w }
 	tests := []struct {
 		name  string
@@ -38,6 +38,15 @@ func TestRelocateDiff(t *testing.T) {
 		{"move across filesystems", Relocate{}, with(func(w *world) { w.local = dirOut(3, 1204, 61<<20, 1) }),
 			plan.Change{Action: plan.Create, Summary: "move 1,204 files (61 MiB) to " + S + " and link",
 				Total: plan.Progress{Files: 1204, Bytes: 61 << 20}, Payload: state("copy")}},
+		{"symlinks leading out", Relocate{}, with(func(w *world) {
+			w.local = dirOut(3, 4, 100, 1) + " 3\nevil\t/etc/hostname\nsub/up\t../../../../etc/shadow\n"
+		}),
+			plan.Change{Action: plan.Conflict, Payload: state("conflict"), Reason: "media holds 3 symlinks whose target is absolute or has a \"..\" component: " +
+				"they may lead out of it, and sshfs cannot read them back, so shoal moves no such link; remove them, or replace each with a copy of what it points to",
+				Details: []string{"media/evil -> /etc/hostname", "media/sub/up -> ../../../../etc/shadow", "… and 1 more"}}},
+		{"more than the storage holds", Relocate{}, with(func(w *world) { w.local, w.free = dirOut(3, 1204, 61<<20, 1), "1048576" }),
+			plan.Change{Action: plan.Conflict, Payload: state("conflict"),
+				Reason: "media holds 1,204 files (61 MiB) but the storage has 1.0 MiB free at " + SP + ": make room on it first"}},
 		{"move within a filesystem", Relocate{}, with(func(w *world) { w.local = dirOut(1, 1, 10, 9) }),
 			plan.Change{Action: plan.Create, Summary: "move 1 file (10 B) to " + S + " (rename) and link",
 				Total: plan.Progress{Files: 1, Bytes: 10}, Payload: state("rename")}},
@@ -119,6 +128,7 @@ func TestRelocateDiff(t *testing.T) {
 				"path-shallow:" + S + ".shoal-partial": section(w.partial),
 				"path-shallow:" + SP:                   section(w.parent),
 				"path-shallow:/mnt/nas":                section(dirOut(1, 0, 0, 9)),
+				"free:" + SP + " for " + L:             section(w.free),
 			}}
 			got, err := step.Diff(context.Background(), src)
 			if err != nil {
@@ -145,6 +155,7 @@ func TestRelocateFactsCoverDiff(t *testing.T) {
 		src["web1"][nf.Fact.Key()] = section(absentOut)
 	}
 	src["web1"][facts.MountTable{}.Key()] = section(sshfsMountTable("/mnt/nas"))
+	src["web1"][facts.FreeSpace{Path: "/mnt/nas/d", For: "/var/www/d/media"}.Key()] = section("1000")
 	if _, err := step.Diff(context.Background(), src); err != nil {
 		t.Errorf("Diff needs a fact Facts does not declare: %v", err)
 	}

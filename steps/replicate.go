@@ -3,9 +3,11 @@ package steps
 import (
 	"context"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shoal-sh/shoal/facts"
 	"github.com/shoal-sh/shoal/plan"
@@ -17,9 +19,14 @@ const DefaultStallTimeout = 30 * time.Second
 
 // Replicate gives one replica node the primary's tree: everything under
 // Root except the Skip paths (dynamic folders, which live on the storage)
-// and the contents of the Empty folders (caches). All replicas of a site
-// form one batch: the primary's tree is read once and streamed to all of
-// them at once.
+// and the contents of the Empty folders (caches, node-local logs) but
+// what they keep (top-level dot-files and Keep names: guard files). All
+// replicas of a site form one batch: the primary's tree is read once and
+// streamed to all of them at once.
+//
+// A root that is a symlink, on either side, is neither read nor written
+// unless FollowRootLink; a replica's tree is changed only in the physical
+// folder the plan read (a root link changed since the plan is refused).
 type Replicate struct {
 	Site        string
 	Primary     string // node holding the installed copy
@@ -27,10 +34,12 @@ type Replicate struct {
 	Root        string // the tree on the replica
 	PrimaryRoot string // the tree on the primary when not Root (tests: Local hosts share one disk)
 	Skip        []string
-	Empty       []string
+	Empty       []facts.EmptyDir
 	// Seed lists files among Skip that each node edits in place: a
 	// replica without one gets the primary's copy, once (see seed).
 	Seed []string
+	// FollowRootLink works in the folder a root symlink points to.
+	FollowRootLink bool
 	// StallTimeout drops a replica that accepts no data for this long;
 	// DefaultStallTimeout when zero.
 	StallTimeout time.Duration
@@ -44,16 +53,22 @@ var (
 // maxListedDeletions is how many deletions a plan shows line by line.
 const maxListedDeletions = 20
 
-// replicatePayload is what a replicate change carries to apply.
+// replicatePayload is what a replicate change carries to apply. Path
+// lists are encodePaths strings, byte-exact: a name that is not UTF-8
+// survives the plan.
 type replicatePayload struct {
 	// Root is the replica's root, where it deletes and extracts: never
 	// the change's Target, a display field a secret in the path may
 	// have redacted.
-	Root   string   `json:"root"`
-	Delete []string `json:"delete,omitempty"` // paths relative to Root, deepest first
-	Send   []string `json:"send,omitempty"`   // the paths to stream; absent: the whole tree
-	Whole  bool     `json:"whole,omitempty"`  // stream the whole tree
-	Seed   []string `json:"seed,omitempty"`   // Seed files the replica lacks, copied once
+	Root string `json:"root"`
+	// RealRoot is Root's physical path when the plan read it; apply
+	// refuses a root that leads elsewhere by then.
+	RealRoot string `json:"real_root,omitempty"`
+	Delete   string `json:"delete,omitempty"` // paths relative to Root, deepest first
+	Send     string `json:"send,omitempty"`   // the paths to stream, when not Whole
+	Whole    bool   `json:"whole,omitempty"`  // stream the whole tree
+	// Seed lists the Seed files the replica lacks, copied once.
+	Seed []string `json:"seed,omitempty"`
 }
 
 func (r *Replicate) ID() string   { return changeID(r.NodeName, r.Kind(), r.Root) }
@@ -68,11 +83,11 @@ func (r *Replicate) primaryRoot() string {
 }
 
 func (r *Replicate) digest(root string) facts.TreeDigest {
-	return facts.TreeDigest{Root: root, Skip: r.Skip, Empty: r.Empty}
+	return facts.TreeDigest{Root: root, Skip: r.Skip, Empty: r.Empty, FollowLink: r.FollowRootLink}
 }
 
 func (r *Replicate) manifest(root string) facts.TreeManifest {
-	return facts.TreeManifest{Root: root, Skip: r.Skip, Empty: r.Empty}
+	return facts.TreeManifest{Root: root, Skip: r.Skip, Empty: r.Empty, FollowLink: r.FollowRootLink}
 }
 
 func (r *Replicate) Facts() []NodeFact {
@@ -90,6 +105,10 @@ func (r *Replicate) Diff(ctx context.Context, src facts.Source) (*plan.Change, e
 	if err != nil {
 		return nil, err
 	}
+	if primary.Symlink {
+		c.Action, c.Reason = plan.Conflict, fmt.Sprintf("the root %s on the primary %s is a symlink: not read through", r.primaryRoot(), r.Primary)
+		return c, nil
+	}
 	if !primary.Exists {
 		c.Action, c.Reason = plan.Conflict, fmt.Sprintf("%s has no %s to replicate", r.Primary, r.primaryRoot())
 		return c, nil
@@ -97,6 +116,10 @@ func (r *Replicate) Diff(ctx context.Context, src facts.Source) (*plan.Change, e
 	replica, err := facts.ReadTreeDigest(ctx, src, r.NodeName, r.digest(r.Root))
 	if err != nil {
 		return nil, err
+	}
+	if replica.Symlink {
+		c.Action, c.Reason = plan.Conflict, fmt.Sprintf("the root %s on %s is a symlink: not written through", r.Root, r.NodeName)
+		return c, nil
 	}
 	seeds, err := r.missingSeeds(ctx, src)
 	if err != nil {
@@ -107,8 +130,12 @@ func (r *Replicate) Diff(ctx context.Context, src facts.Source) (*plan.Change, e
 			c.Action, c.Reason = plan.NoOp, fmt.Sprintf("tree equals %s's (%s files)", r.Primary, groupThousands(primary.Files))
 			return c, nil
 		}
+		none, err := encodePaths(nil)
+		if err != nil {
+			return nil, err
+		}
 		c.Action, c.Summary = plan.Update, r.seedSummary(seeds)
-		plan.SetPayload(c, replicatePayload{Root: r.Root, Seed: seeds})
+		plan.SetPayload(c, replicatePayload{Root: r.Root, RealRoot: replica.Real, Delete: none, Send: none, Seed: seeds})
 		return c, nil
 	}
 	from, err := facts.ReadTreeManifest(ctx, src, r.Primary, r.manifest(r.primaryRoot()))
@@ -120,6 +147,10 @@ func (r *Replicate) Diff(ctx context.Context, src facts.Source) (*plan.Change, e
 		return nil, err
 	}
 	delta := compareTrees(from.Entries, to.Entries)
+	deletions, err := encodePaths(delta.Deletions)
+	if err != nil {
+		return nil, err
+	}
 	c.Action = plan.Update
 	if !replica.Exists {
 		c.Action = plan.Create
@@ -129,19 +160,41 @@ func (r *Replicate) Diff(ctx context.Context, src facts.Source) (*plan.Change, e
 		c.Summary += ", " + r.seedSummary(seeds)
 	}
 	c.Details = deletionDetails(delta.Deletions)
-	payload := replicatePayload{Root: r.Root, Delete: delta.Deletions, Whole: true, Seed: seeds}
+	payload := replicatePayload{Root: r.Root, Delete: deletions, Whole: true, Seed: seeds}
+	if replica.Exists {
+		payload.RealRoot = replica.Real
+	}
 	c.Total = plan.Progress{Bytes: tarSize(from.Entries), Files: primary.Files}
 	// A replica that holds most of the tree gets only what differs.
 	if replica.Exists && len(delta.Send) <= len(from.Entries)/2 {
-		payload.Whole = false
-		payload.Send = make([]string, len(delta.Send))
-		for i, e := range delta.Send {
-			payload.Send[i] = e.Path
+		list, err := encodePaths(withFolders(delta.Send))
+		if err != nil {
+			return nil, err
 		}
+		payload.Whole, payload.Send = false, list
 		c.Total = plan.Progress{Bytes: tarSize(delta.Send), Files: delta.Copy.Files}
 	}
 	plan.SetPayload(c, payload)
 	return c, nil
+}
+
+// withFolders lists the paths of entries with every folder they lie in:
+// tar then makes each folder before what goes in it, replacing a symlink
+// planted in its place on the replica instead of extracting through it.
+func withFolders(entries []facts.Entry) []string {
+	seen := map[string]bool{}
+	var paths []string
+	for _, e := range entries {
+		for dir := path.Dir(e.Path); dir != "." && !seen[dir]; dir = path.Dir(dir) {
+			seen[dir] = true
+			paths = append(paths, dir)
+		}
+		if !seen[e.Path] {
+			seen[e.Path] = true
+			paths = append(paths, e.Path)
+		}
+	}
+	return paths
 }
 
 // deletionDetails lists the deletions a plan shows, sorted and capped.
@@ -158,9 +211,10 @@ func deletionDetails(deletions []string) []string {
 	return d
 }
 
-// printablePath quotes a path that holds control characters.
+// printablePath quotes a path that holds control characters or bytes
+// that are not UTF-8.
 func printablePath(p string) string {
-	if strings.IndexFunc(p, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0 {
+	if !utf8.ValidString(p) || strings.IndexFunc(p, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0 {
 		return fmt.Sprintf("%q", p)
 	}
 	return p

@@ -100,7 +100,7 @@ func (r *Replicate) ApplyBatch(ctx context.Context, hosts map[string]transport.H
 		errs := r.stream(ctx, primary, hosts, streamed, streamFeeds, send)
 		for i, err := range errs {
 			if err != nil {
-				failed[streamed[i].ID] = fmt.Errorf("replicating %s from %s to %s: %w", replicaRoot(streamed[i]), r.Primary, streamed[i].Node, err)
+				failed[streamed[i].ID] = fmt.Errorf("replicating %s from %s to %s: %w", rootOf(streamed[i]), r.Primary, streamed[i].Node, err)
 			}
 		}
 	}
@@ -136,9 +136,9 @@ func (r *Replicate) stream(ctx context.Context, primary transport.Host, hosts ma
 	primaryDone := make(chan struct{})
 	go func() {
 		defer close(primaryDone)
-		cmd := transport.Command{Script: createScript(r.primaryRoot(), r.Skip, r.Empty), Stdout: out}
+		cmd := transport.Command{Script: createScript(r.primaryRoot(), r.FollowRootLink, r.Skip, r.Empty), Stdout: out}
 		if send != nil {
-			cmd.Script, cmd.Stdin = createListScript(r.primaryRoot()), strings.NewReader(nulList(send))
+			cmd.Script, cmd.Stdin = createListScript(r.primaryRoot(), r.FollowRootLink), strings.NewReader(nulList(send))
 		}
 		err := primary.Run(pctx, cmd)
 		if err != nil {
@@ -147,7 +147,7 @@ func (r *Replicate) stream(ctx context.Context, primary transport.Host, hosts ma
 		out.finish(err)
 	}()
 	errs := runFeeds(ctx, feeds, func(fctx context.Context, i int) error {
-		return hosts[cs[i].Node].Run(fctx, transport.Command{Script: extractScript(replicaRoot(cs[i])), Stdin: feeds[i]})
+		return hosts[cs[i].Node].Run(fctx, transport.Command{Script: r.extractScript(cs[i]), Stdin: feeds[i]})
 	})
 	// every replica has returned: nobody is left to read the primary
 	cancel()
@@ -164,8 +164,8 @@ func (r *Replicate) stallTimeout() time.Duration {
 
 // prepare deletes on the replica what the plan listed as no longer on
 // the primary, deepest first, refusing anything that is not a plain path
-// inside the root, lies under a Skip path or an Empty folder, or is
-// reached through a symlink.
+// inside the root, lies under a Skip path or in an Empty folder (but what
+// it keeps), or is reached through a symlink.
 func (r *Replicate) prepare(ctx context.Context, h transport.Host, c *plan.Change, rep Reporter) error {
 	if h == nil {
 		return fmt.Errorf("replicating to %s: no connection", c.Node)
@@ -174,11 +174,13 @@ func (r *Replicate) prepare(ctx context.Context, h transport.Host, c *plan.Chang
 	if err != nil {
 		return fmt.Errorf("replicating to %s: %w", c.Node, err)
 	}
-	root := p.Root
-	if root == "" {
+	if p.Root == "" {
 		return fmt.Errorf("replicating to %s: the plan names no root (a plan from an older shoal? plan again)", c.Node)
 	}
-	deletions := p.Delete
+	deletions, err := decodePaths(p.Delete)
+	if err != nil {
+		return fmt.Errorf("replicating to %s: reading the planned deletions: %w", c.Node, err)
+	}
 	var list strings.Builder
 	for _, p := range deletions {
 		if !r.deletable(p) {
@@ -187,7 +189,7 @@ func (r *Replicate) prepare(ctx context.Context, h transport.Host, c *plan.Chang
 		list.WriteString(p)
 		list.WriteByte(0)
 	}
-	if err := h.Run(ctx, transport.Command{Script: deleteScript(root), Stdin: strings.NewReader(list.String())}); err != nil {
+	if err := h.Run(ctx, transport.Command{Script: r.deleteScript(c), Stdin: strings.NewReader(list.String())}); err != nil {
 		return fmt.Errorf("replicating to %s: deleting what %s no longer has: %w", c.Node, r.Primary, err)
 	}
 	if len(deletions) > 0 {
@@ -197,7 +199,7 @@ func (r *Replicate) prepare(ctx context.Context, h transport.Host, c *plan.Chang
 }
 
 // deletable reports whether p is a clean relative path outside every
-// Skip path and every Empty folder.
+// Skip path and every Empty folder, or kept in one (a guard file).
 func (r *Replicate) deletable(p string) bool {
 	if p == "" || path.IsAbs(p) || path.Clean(p) != p || p == "." || p == ".." || strings.HasPrefix(p, "../") {
 		return false
@@ -208,12 +210,19 @@ func (r *Replicate) deletable(p string) bool {
 		}
 	}
 	for _, e := range r.Empty {
-		dir := path.Clean(strings.TrimPrefix(e, "/"))
-		if p != dir && within(p, dir) {
+		dir := path.Clean(strings.TrimPrefix(e.Path, "/"))
+		if p != dir && within(p, dir) && !kept(strings.TrimPrefix(p, dir+"/"), e.Keep) {
 			return false
 		}
 	}
 	return true
+}
+
+// kept reports whether rel, relative to an Empty folder, is or lies in
+// one of its top-level dot-files or Keep names.
+func kept(rel string, keep []string) bool {
+	top, _, _ := strings.Cut(rel, "/")
+	return strings.HasPrefix(top, ".") || slices.Contains(keep, top)
 }
 
 // within reports whether p is dir or inside it.
@@ -225,22 +234,33 @@ func within(p, dir string) bool {
 // entries facts.TreeDigest hashes, symlinks as symlinks, numeric owners.
 // Files that change or vanish while being read only warn: the next plan
 // sees them.
-func createScript(root string, skip, empty []string) string {
-	return fmt.Sprintf(`cd -- %s || exit 1
+func createScript(root string, follow bool, skip []string, empty []facts.EmptyDir) string {
+	return fmt.Sprintf(`%s
 %s -print0 | tar -c -f - --null --no-recursion -T - --numeric-owner --format=gnu --ignore-failed-read
 s=$?
 [ "$s" -eq 1 ] && s=0
-exit "$s"`, shell.Quote(root), facts.FindTree(skip, empty))
+exit "$s"`, enterTree(root, follow), facts.FindTree(skip, empty))
 }
 
 // createListScript streams only the paths listed, NUL-separated, on stdin
 // (what the replicas lack), as createScript streams the whole tree.
-func createListScript(root string) string {
-	return fmt.Sprintf(`cd -- %s || exit 1
+func createListScript(root string, follow bool) string {
+	return fmt.Sprintf(`%s
 tar -c -f - --null --no-recursion -T - --numeric-owner --format=gnu --ignore-failed-read
 s=$?
 [ "$s" -eq 1 ] && s=0
-exit "$s"`, shell.Quote(root))
+exit "$s"`, enterTree(root, follow))
+}
+
+// enterTree is the shell that cds into a site root, refusing one that is
+// a symlink unless follow.
+func enterTree(root string, follow bool) string {
+	q := shell.Quote(root)
+	check := ""
+	if !follow {
+		check = fmt.Sprintf("if [ -L %s ]; then echo %s >&2; exit 1; fi\n", q, shell.Quote("site root "+root+" is a symlink: refusing to work through it"))
+	}
+	return check + "cd -P -- " + q + " || exit 1"
 }
 
 // sendList is what one stream must carry for every replica of a batch:
@@ -256,7 +276,11 @@ func sendList(cs []*plan.Change) ([]string, error) {
 		if p.Whole {
 			return nil, nil
 		}
-		for _, path := range p.Send {
+		paths, err := decodePaths(p.Send)
+		if err != nil {
+			return nil, fmt.Errorf("replicating to %s: reading the planned paths: %w", c.Node, err)
+		}
+		for _, path := range paths {
 			union[path] = true
 		}
 	}
@@ -273,36 +297,61 @@ func nulList(paths []string) string {
 	return b.String()
 }
 
-// extractScript unpacks a tar stream from stdin into root, keeping modes,
-// numeric owners and mtimes.
-func extractScript(root string) string {
-	return fmt.Sprintf(`set -e
-mkdir -p -- %s
-tar -x -f - -C %s --numeric-owner --same-owner --same-permissions`, shell.Quote(root), shell.Quote(root))
+// replicaRoot is the shell that makes the replica's root if it is
+// missing and enters its physical folder, refusing a root that is a
+// symlink (unless FollowRootLink) and one that no longer leads where the
+// plan read the tree. The root comes from the payload, never from the
+// change's Target (shown, and perhaps redacted).
+func (r *Replicate) replicaRoot(c *plan.Change) string {
+	p, _ := plan.DecodePayload[replicatePayload](c)
+	return shell.Script(replicaRootBody, shell.Bind("root", p.Root), shell.Bind("real", p.RealRoot),
+		shell.Bind("node", c.Node), shell.Bind("follow", fmt.Sprint(r.FollowRootLink)))
+}
+
+const replicaRootBody = `set -e
+if [ "$follow" != true ] && [ -L "$root" ]; then
+	echo "site root $root on $node is a symlink: refusing to work through it" >&2
+	exit 1
+fi
+mkdir -p -- "$root"
+cd -P -- "$root"
+if [ -n "$real" ] && [ "$PWD" != "$real" ]; then
+	echo "site root $root now leads to $PWD, not to $real as planned: plan again" >&2
+	exit 1
+fi
+`
+
+// extractScript unpacks a tar stream from stdin into the replica's root,
+// keeping modes, numeric owners and mtimes.
+func (r *Replicate) extractScript(c *plan.Change) string {
+	return r.replicaRoot(c) + "tar -x -f - --numeric-owner --same-owner --same-permissions"
 }
 
 // deleteScript removes the NUL-separated relative paths on stdin under
-// root: files and symlinks with rm, folders with rmdir (so a folder that
-// gained files since the plan is never emptied), never through a symlink.
-func deleteScript(root string) string {
-	return fmt.Sprintf(`set -e
-mkdir -p -- %s
-cd -P -- %s
-xargs -0 -r sh -c '
+// the replica's root: files and symlinks with rm, folders with rmdir (so
+// a folder that gained files since the plan is never emptied), never
+// through a symlink (each path's folder must be where it is in the
+// physical tree).
+func (r *Replicate) deleteScript(c *plan.Change) string {
+	return r.replicaRoot(c) + `xargs -0 -r sh -c '
+top=$PWD
 for p do
-  d=$(dirname -- "$p")
+  case $p in */*) d=${p%/*} ;; *) d=. ;; esac
   [ -d "$d" ] || continue
-  if [ "$(cd -- "$d" && pwd -P)" != "$(cd -- "$d" && pwd -L)" ]; then
+  cd -P -- "$d" || exit 3
+  if [ "$d" = . ]; then want=$top; else want=$top/$d; fi
+  if [ "$PWD" != "$want" ]; then
     echo "refusing to delete $p: reached through a symlink" >&2; exit 3
   fi
+  cd -- "$top"
   if [ -d "$p" ] && [ ! -L "$p" ]; then rmdir -- "$p"
   elif [ -e "$p" ] || [ -L "$p" ]; then rm -f -- "$p"
   fi
-done' shoal-delete`, shell.Quote(root), shell.Quote(root))
+done' shoal-delete`
 }
 
-// replicaRoot is where a replica's tree is, as its change's payload says.
-func replicaRoot(c *plan.Change) string {
+// rootOf is where a replica's tree is, as its change's payload says.
+func rootOf(c *plan.Change) string {
 	p, _ := plan.DecodePayload[replicatePayload](c)
 	return p.Root
 }

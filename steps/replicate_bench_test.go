@@ -37,7 +37,8 @@ func benchTree(b *testing.B) (root string, bytes int64) {
 func BenchmarkReplicateRawPipe(b *testing.B) {
 	src, size := benchTree(b)
 	dst := filepath.Join(b.TempDir(), "replica")
-	script := "(" + createScript(src, nil, nil) + ") | (" + extractScript(dst) + ")"
+	r := &Replicate{}
+	script := "(" + createScript(src, false, nil, nil) + ") | (" + r.extractScript(&plan.Change{Node: "n", Target: dst}) + ")"
 	b.SetBytes(size)
 	b.ResetTimer()
 	for range b.N {

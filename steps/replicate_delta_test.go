@@ -53,8 +53,8 @@ func TestReplicateDiffNoOpFromDigests(t *testing.T) {
 	r := &Replicate{Site: "community", Primary: "web1", NodeName: "web2", Root: "/var/www/dolphin", Skip: []string{"media"}}
 	key := r.digest(r.Root).Key()
 	src := fixedFacts{
-		"web1": {key: {Output: "count 1234 999\ntree abc\n"}},
-		"web2": {key: {Output: "count 1234 999\ntree abc\n"}},
+		"web1": {key: {Output: "count 1234 999\nreal /var/www/dolphin\ntree abc\n"}},
+		"web2": {key: {Output: "count 1234 999\nreal /var/www/dolphin\ntree abc\n"}},
 	}
 	got, err := r.Diff(context.Background(), src)
 	if err != nil {

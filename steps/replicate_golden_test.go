@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/shoal-sh/shoal/facts"
 )
 
 func init() {
@@ -58,15 +60,15 @@ func readListing(t *testing.T, name string) string {
 // deletions (capped) and carry all of them in its params.
 func TestReplicateDiffGolden(t *testing.T) {
 	r := &Replicate{Site: "community", Primary: "web1", NodeName: "web2", Root: "/var/www/dolphin",
-		Skip: []string{"media"}, Empty: []string{"cache"}}
+		Skip: []string{"media"}, Empty: []facts.EmptyDir{{Path: "cache"}}}
 	replica := readListing(t, "replica.txt")
 	for i := range 24 {
 		replica += fmt.Sprintf("f 644 33 33 10 1700000000 install/step%02d.php\n", i)
 	}
 	digest, manifest := r.digest(r.Root).Key(), r.manifest(r.Root).Key()
 	src := fixedFacts{
-		"web1": {digest: {Output: "tree aaa\ncount 3 1055744"}, manifest: {Output: manifestOutput(t, readListing(t, "primary.txt"))}},
-		"web2": {digest: {Output: "count 26 7408\ntree bbb"}, manifest: {Output: manifestOutput(t, replica)}},
+		"web1": {digest: {Output: "tree aaa\nreal /var/www/dolphin\ncount 3 1055744"}, manifest: {Output: manifestOutput(t, readListing(t, "primary.txt"))}},
+		"web2": {digest: {Output: "count 26 7408\nreal /srv/www/dolphin\ntree bbb"}, manifest: {Output: manifestOutput(t, replica)}},
 	}
 	c, err := r.Diff(context.Background(), src)
 	if err != nil {

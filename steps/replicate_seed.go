@@ -71,7 +71,11 @@ func (r *Replicate) seedSummary(paths []string) string {
 // change that only deletes, or only seeds, sends nothing.
 func needsStream(c *plan.Change) bool {
 	p, err := plan.DecodePayload[replicatePayload](c)
-	return err != nil || p.Whole || len(p.Send) > 0
+	if err != nil || p.Whole {
+		return true
+	}
+	send, err := decodePaths(p.Send)
+	return err != nil || len(send) > 0
 }
 
 // seed gives each replica of cs the seeded files it lacked at plan time
@@ -82,14 +86,12 @@ func (r *Replicate) seed(ctx context.Context, primary transport.Host, hosts map[
 	errs := make([]error, len(cs))
 	union := map[string]bool{}
 	lists := make([][]string, len(cs))
-	roots := make([]string, len(cs))
 	for i, c := range cs {
 		p, err := plan.DecodePayload[replicatePayload](c)
 		if err != nil {
 			errs[i] = err
 			continue
 		}
-		roots[i] = p.Root
 		for _, s := range p.Seed {
 			if !slices.Contains(r.Seed, s) {
 				errs[i] = fmt.Errorf("replicating to %s: %s is not a file the site edits per node: not seeding it", c.Node, printablePath(s))
@@ -108,7 +110,7 @@ func (r *Replicate) seed(ctx context.Context, primary transport.Host, hosts map[
 	}
 	var stream bytes.Buffer
 	out := &cappedWriter{w: &stream, left: maxSeedBytes}
-	err := primary.Run(ctx, transport.Command{Script: createListScript(r.primaryRoot()), Stdin: strings.NewReader(nulList(slices.Sorted(maps.Keys(union)))), Stdout: out})
+	err := primary.Run(ctx, transport.Command{Script: createListScript(r.primaryRoot(), r.FollowRootLink), Stdin: strings.NewReader(nulList(slices.Sorted(maps.Keys(union)))), Stdout: out})
 	if err == nil && out.over {
 		err = fmt.Errorf("the files exceed %d MiB", maxSeedBytes>>20)
 	}
@@ -120,7 +122,7 @@ func (r *Replicate) seed(ctx context.Context, primary transport.Host, hosts map[
 			errs[i] = fmt.Errorf("replicating to %s: reading %s on %s: %w", c.Node, strings.Join(lists[i], ", "), r.Primary, err)
 			continue
 		}
-		script := shell.Script(seedExtractBody, shell.Bind("root", roots[i]), shell.BindLines("paths", lists[i]))
+		script := r.replicaRoot(c) + shell.Script(seedExtractBody, shell.BindLines("paths", lists[i]))
 		if err := hosts[c.Node].Run(ctx, transport.Command{Script: script, Stdin: bytes.NewReader(stream.Bytes())}); err != nil {
 			errs[i] = fmt.Errorf("replicating to %s: copying %s: %w", c.Node, strings.Join(lists[i], ", "), err)
 			continue
@@ -130,29 +132,26 @@ func (r *Replicate) seed(ctx context.Context, primary transport.Host, hosts map[
 	return errs
 }
 
-// seedExtractBody extracts the listed files from the tar stream on stdin
-// into root, once it has checked that each one's folder lies inside root
-// (no symlink leads out), leaving alone any file already there.
-const seedExtractBody = `set -e
-[ ! -L "$root" ] || { echo "$root is a symlink: not writing through it" >&2; exit 3; }
-top=$(cd -P -- "$root" && pwd)
+// seedExtractBody, run in the replica's physical root (replicaRoot),
+// extracts the listed files from the tar stream on stdin once it has
+// checked that no folder on the way to each is a symlink, leaving alone
+// any file already there.
+const seedExtractBody = `top=$PWD
 set -f
 IFS='
 '
 set --
 for p in $paths; do
-	d=$(dirname -- "$root/$p")
+	case $p in */*) d=${p%/*} ;; *) d=. ;; esac
 	[ -d "$d" ] || { echo "$d does not exist: not copying $p" >&2; exit 3; }
 	real=$(cd -P -- "$d" && pwd)
-	case "$real/" in
-	"$top"/*) ;;
-	*) echo "$d leads out of $root through a symlink: not copying $p" >&2; exit 3 ;;
-	esac
+	if [ "$d" = . ]; then want=$top; else want=$top/$d; fi
+	[ "$real" = "$want" ] || { echo "$d is reached through a symlink: not copying $p" >&2; exit 3; }
 	set -- "$@" "./$p"
 done
 unset IFS
 set +f
-tar -x -f - -C "$root" --skip-old-files --numeric-owner --same-owner --same-permissions -- "$@"`
+tar -x -f - --skip-old-files --numeric-owner --same-owner --same-permissions -- "$@"`
 
 // cappedWriter keeps at most left bytes and says when there was more.
 type cappedWriter struct {

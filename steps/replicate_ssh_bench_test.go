@@ -98,7 +98,7 @@ func BenchmarkReplicateSSH(b *testing.B) {
 	dir := b.TempDir()
 	b.Run("raw", func(b *testing.B) {
 		dst := filepath.Join(dir, "raw")
-		pipe := sshd.ssh(createScript(src, nil, nil)) + " | " + sshd.ssh(extractScript(dst))
+		pipe := sshd.ssh(createScript(src, false, nil, nil)) + " | " + sshd.ssh((&Replicate{}).extractScript(&plan.Change{Node: "n", Target: dst}))
 		b.SetBytes(size)
 		for range b.N {
 			if out, err := exec.Command("sh", "-c", pipe).CombinedOutput(); err != nil {

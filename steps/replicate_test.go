@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -26,6 +27,7 @@ var hostileFiles = map[string]string{
 	"inc/$(touch pwned)":     "e",
 	"inc/link to index":      "->../index.php",
 	"cache/.htaccess":        "deny",
+	"cache/page.cache":       "the primary's own cache",
 	"media/images/photo.jpg": "jpeg",
 	strings.Repeat("l", 120): "long name",
 }
@@ -45,7 +47,7 @@ func newReplicaSetup(t *testing.T, replicas ...string) *replicaSetup {
 	for _, n := range replicas {
 		s.hosts[n] = &transport.Local{NodeName: n}
 		s.steps = append(s.steps, &Replicate{Site: "community", Primary: "web1", NodeName: n, Root: s.root(n),
-			PrimaryRoot: s.root("web1"), Skip: []string{"media"}, Empty: []string{"cache"}, StallTimeout: time.Second})
+			PrimaryRoot: s.root("web1"), Skip: []string{"media"}, Empty: []facts.EmptyDir{{Path: "cache"}}, StallTimeout: time.Second})
 	}
 	return s
 }
@@ -140,8 +142,8 @@ func TestReplicateStreamsToEveryReplicaThenNoOp(t *testing.T) {
 		}
 	}
 	for _, c := range cs {
-		if got := logs[c.ID].last; got.Files != 7 || got.Bytes < 7*512 {
-			t.Errorf("%s reported %+v, want 7 files", c.ID, got)
+		if got := logs[c.ID].last; got.Files != 8 || got.Bytes < 8*512 {
+			t.Errorf("%s reported %+v, want 8 files", c.ID, got)
 		}
 	}
 	// dynamic folders are not copied; the storage behind web2's link is untouched
@@ -156,11 +158,12 @@ func TestReplicateStreamsToEveryReplicaThenNoOp(t *testing.T) {
 	if got, _ := os.ReadFile(filepath.Join(outside, "images/photo.jpg")); string(got) != "on the storage" {
 		t.Errorf("storage file overwritten: %q", got)
 	}
-	// caches: the folder is there, its contents are the replica's own
-	if _, err := os.Stat(filepath.Join(s.root("web3"), "cache")); err != nil {
-		t.Errorf("web3 cache folder: %v", err)
+	// caches: the folder and its guard file are there, its other contents
+	// are the replica's own
+	if got, err := os.ReadFile(filepath.Join(s.root("web3"), "cache/.htaccess")); string(got) != "deny" {
+		t.Errorf("web3 lacks the cache's guard file: %q %v", got, err)
 	}
-	if _, err := os.Stat(filepath.Join(s.root("web3"), "cache/.htaccess")); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(s.root("web3"), "cache/page.cache")); !os.IsNotExist(err) {
 		t.Errorf("web3 got the primary's cache contents: %v", err)
 	}
 	if got, _ := os.ReadFile(filepath.Join(s.root("web2"), "cache/web2.cache")); string(got) != "its own cache" {
@@ -246,10 +249,11 @@ func TestReplicateDropsAStalledReplica(t *testing.T) {
 }
 
 func TestReplicateRefusesDeletionsOutsideTheTree(t *testing.T) {
-	r := &Replicate{Primary: "web1", Skip: []string{"media"}, Empty: []string{"cache"}}
+	r := &Replicate{Primary: "web1", Skip: []string{"media"}, Empty: []facts.EmptyDir{{Path: "cache", Keep: []string{"index.html"}}}}
 	for p, want := range map[string]bool{
-		"a/b": true, "cache": true, "media2": true,
-		"media": false, "media/x": false, "cache/x": false, "../etc": false, "/etc": false, "a/../b": false, "": false,
+		"a/b": true, "cache": true, "media2": true, "cache/.htaccess": true, "cache/.d/x": true, "cache/index.html": true,
+		"media": false, "media/x": false, "cache/x": false, "cache/sub/.x": false, "cache/index.htm": false,
+		"../etc": false, "/etc": false, "a/../b": false, "": false,
 	} {
 		if got := r.deletable(p); got != want {
 			t.Errorf("deletable(%q) = %v, want %v", p, got, want)
@@ -290,5 +294,98 @@ func TestReplicateSendsOnlyWhatDiffers(t *testing.T) {
 		if c.Action != plan.NoOp {
 			t.Errorf("after the delta apply %s: %+v", c.ID, c)
 		}
+	}
+}
+
+// A replica's folder replaced by a symlink after the plan (the delta
+// sends only a file in it) is replaced by the folder, not extracted
+// through: the send list carries every folder on the way.
+func TestReplicateNeverExtractsThroughAPlantedLink(t *testing.T) {
+	s := newReplicaSetup(t, "web2")
+	if _, err := s.apply(t, s.diff(t)); err != nil {
+		t.Fatal(err)
+	}
+	makeFiles(t, s.root("web1"), map[string]string{"inc/deeper/new.php": "new", "index.php": "changed"})
+	cs := s.diff(t)
+	outside := t.TempDir()
+	inc := filepath.Join(s.root("web2"), "inc")
+	failOn(t, os.RemoveAll(inc))
+	failOn(t, os.Symlink(outside, inc))
+	if _, err := s.apply(t, cs); err != nil {
+		t.Fatal(err)
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
+		t.Errorf("the stream was extracted through the planted link: %v", entries)
+	}
+	if info, err := os.Lstat(inc); err != nil || !info.IsDir() {
+		t.Errorf("inc on web2 is not a folder again: %v %v", info, err)
+	}
+}
+
+// A replica's root that is a symlink, or that leads elsewhere than when
+// it was planned, is never written through.
+func TestReplicateRefusesARootThatMoved(t *testing.T) {
+	s := newReplicaSetup(t, "web2")
+	cs := s.diff(t)
+	other := t.TempDir()
+	failOn(t, os.MkdirAll(filepath.Dir(s.root("web2")), 0o755))
+	failOn(t, os.Symlink(other, s.root("web2")))
+	_, err := s.apply(t, cs)
+	if err == nil || !strings.Contains(err.Error(), "is a symlink: refusing to work through it") {
+		t.Errorf("a root symlinked after the plan: %v", err)
+	}
+	s.steps[0].FollowRootLink = true
+	cs = s.diff(t)
+	failOn(t, os.Remove(s.root("web2")))
+	moved := t.TempDir()
+	failOn(t, os.Symlink(moved, s.root("web2")))
+	_, err = s.apply(t, cs)
+	if err == nil || !strings.Contains(err.Error(), "as planned: plan again") {
+		t.Errorf("a root link moved after the plan: %v", err)
+	}
+	for _, dir := range []string{other, moved} {
+		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+			t.Errorf("%s was written: %v", dir, entries)
+		}
+	}
+}
+
+// Paths of any bytes survive a change's parameters.
+func TestEncodePathsKeepsEveryByte(t *testing.T) {
+	paths := []string{"plain", "back\\slash", "bad\xff\xfeutf8", "new\nline", "\\x41 not an escape", "é"}
+	enc, err := encodePaths(paths)
+	failOn(t, err)
+	got, err := decodePaths(enc)
+	failOn(t, err)
+	if d := cmp.Diff(paths, got); d != "" {
+		t.Errorf("round trip (-want +got):\n%s", d)
+	}
+	if _, err := decodePaths(`["bad \\q escape"]`); err == nil {
+		t.Error("a bad escape was accepted")
+	}
+}
+
+func TestWithFoldersListsEveryFolderOnTheWay(t *testing.T) {
+	got := withFolders([]facts.Entry{{Path: "a/b/c.php"}, {Path: "a/b"}, {Path: "a/d.php"}, {Path: "top.php"}})
+	if d := cmp.Diff([]string{"a/b", "a", "a/b/c.php", "a/d.php", "top.php"}, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}
+
+// The primary's root that is a symlink is not read, and its name, quoted,
+// runs nothing.
+func TestReplicateRefusesAPrimaryRootLink(t *testing.T) {
+	dir := t.TempDir()
+	root := filepath.Join(dir, "it's $(touch pwned)")
+	failOn(t, os.MkdirAll(filepath.Join(dir, "real"), 0o755))
+	failOn(t, os.Symlink(filepath.Join(dir, "real"), root))
+	cmd := exec.Command("sh", "-c", createScript(root, false, nil, nil))
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "site root "+root+" is a symlink") {
+		t.Errorf("createScript on a root link: %v %s", err, out)
+	}
+	if exists(filepath.Join(dir, "pwned")) {
+		t.Error("the root's name was run")
 	}
 }

@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"path"
 	"regexp"
 
 	hashicl "github.com/hashicorp/hcl/v2"
@@ -22,6 +23,9 @@ var _ = register(&Kind{
 		}
 		return nil
 	},
+	ClaimsOf: func(d *block.Decl) []block.Claim {
+		return []block.Claim{{Space: block.InRoot, Path: d.Label, Use: block.Owned, Decl: d}}
+	},
 	Compile: compileWritable,
 })
 
@@ -36,6 +40,17 @@ func compileWritable(u *Unit) ([]Entry, hashicl.Diagnostics) {
 		return nil, nil
 	}
 	inside, isShared := site.claimed(d.Label, block.Shared)
+	var via, viaTarget string
+	if inside && !isShared {
+		// the one link on the way: the dynamic folder it lies in
+		for _, c := range site.Claims {
+			if c.Space == block.InRoot && c.Use == block.Shared && block.Within(d.Label, c.Path) {
+				if shared, ok := sharedPath(c.Decl); ok && site.Storage != nil {
+					via, viaTarget = c.Path, path.Join(site.Storage.Mount, site.Name, shared)
+				}
+			}
+		}
+	}
 	var out []Entry
 	for _, n := range site.Nodes {
 		if inside && n != site.Primary {
@@ -46,6 +61,7 @@ func compileWritable(u *Unit) ([]Entry, hashicl.Diagnostics) {
 			Step: &Perms{
 				NodeName: n, Site: site.Name, Root: site.Root, Dir: d.Label,
 				Owner: site.Owner, Group: site.Group, Mode: d.String("mode"), OnlyTarget: isShared, Shallow: inside,
+				FollowRootLink: site.FollowRootLink, Via: via, ViaTarget: viaTarget,
 			},
 			After: []Ref{
 				{Site: site.Name, Node: n, Kind: "relocate"},

@@ -95,7 +95,8 @@ func groupByNode(p *plan.Plan) []*nodeGroup {
 
 // RenderPlan writes p as text: changes grouped by node with their action
 // symbols (+ create, ~ update, - delete, ! conflict), each change's summary
-// and details indented beneath it, unchanged steps counted but not listed,
+// and details indented beneath it, unchanged steps counted but not listed
+// unless they carry details (a note such as folders missing on a node),
 // nodes whose facts could not be read with their error, a line counting
 // everything, and last the conflicts again with what to do.
 func RenderPlan(w io.Writer, p *plan.Plan, o RenderOptions) {
@@ -140,12 +141,12 @@ func writeNodes(b *strings.Builder, p *plan.Plan, s styles) {
 		}
 		n := countChanges(g.changes)
 		if n[plan.NoOp] == len(g.changes) {
-			fmt.Fprintf(b, "%s  %s\n\n", s.node.Render(g.name), s.dim.Render("up to date"))
-			continue
+			fmt.Fprintf(b, "%s  %s\n", s.node.Render(g.name), s.dim.Render("up to date"))
+		} else {
+			fmt.Fprintf(b, "%s  %s\n", s.node.Render(g.name), s.dim.Render(n.describe()))
 		}
-		fmt.Fprintf(b, "%s  %s\n", s.node.Render(g.name), s.dim.Render(n.describe()))
 		for _, c := range g.changes {
-			if c.Action != plan.NoOp {
+			if c.Action != plan.NoOp || len(c.Details) > 0 {
 				writeChange(b, c, s)
 			}
 		}

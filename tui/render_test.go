@@ -21,6 +21,7 @@ func TestRenderPlan(t *testing.T) {
 		{"joined_errors", joinedErrorPlan(), RenderOptions{NoColor: true}},
 		{"narrow", dolphinPlan(), RenderOptions{NoColor: true, Width: 40}},
 		{"color", dolphinPlan(), RenderOptions{}},
+		{"note", notePlan(), RenderOptions{NoColor: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,5 +55,21 @@ func TestPlanSummary(t *testing.T) {
 		if got := planSummary(tt.plan); got != tt.want {
 			t.Errorf("%s: planSummary = %q, want %q", tt.name, got, tt.want)
 		}
+	}
+}
+
+// notePlan changes nothing, but a check has something to say: declared
+// folders missing on the primary.
+func notePlan() *plan.Plan {
+	return &plan.Plan{
+		Version: plan.PlanVersion,
+		Nodes:   []*plan.NodeState{{Name: "web1"}, {Name: "web2"}},
+		Changes: []*plan.Change{
+			{ID: "web1/site-root/var/www/dolphin", Node: "web1", Kind: "site-root", Target: "/var/www/dolphin", Action: plan.NoOp,
+				Reason:  "/var/www/dolphin holds the installed site; a declared folder is missing",
+				Details: []string{"missing on web1: cache_dir modules/acme/gallery/cache (replicas mirror the primary: none gets one)"}},
+			{ID: "web2/replicate/var/www/dolphin", Node: "web2", Kind: "replicate", Target: "/var/www/dolphin", Action: plan.NoOp,
+				Reason: "tree equals web1's (1,204 files)"},
+		},
 	}
 }

@@ -2,14 +2,18 @@
 # primary.sh (after dirs.sh) — on the primary: fstab, then move each dynamic
 # folder to the storage and leave a symlink (mv + ln -s), then print the
 # tree's manifest for the replicas to compare with. With "tar" as $1, it
-# instead streams the tree minus dynamic and cache folders to stdout.
+# instead streams the tree minus dynamic folders and the caches' contents
+# (but their guard dot-files) to stdout.
 set -eu
 cd "$root"
 
 if [ "${1:-}" = tar ]; then
 	set --
-	for d in $(echo "$dynamic" | cut -d' ' -f1) $caches; do
+	for d in $(echo "$dynamic" | cut -d' ' -f1); do
 		set -- "$@" "--exclude=./$d"
+	done
+	for d in $caches; do
+		set -- "$@" "--exclude=./$d/[!.]*"
 	done
 	exec tar -c -f - "$@" .
 fi
