@@ -109,16 +109,34 @@ func findClash(a, b Use) (clash, bool) {
 }
 
 // Conflicts finds every pair of claims whose paths are equal or nested
-// and whose uses clash, in O(n log n) for n claims plus the pairs found.
-// Claims are in declaration order; of two claims of the same use, the
-// later one is the subject.
+// and whose uses clash, in O(n log n) for n claims plus the pairs found;
+// a pattern ("sites/*/files") is compared with every other claim, as
+// any of its matches may nest with them (MayNest). Claims are in
+// declaration order; of two claims of the same use, the later one is
+// the subject.
 func Conflicts(claims []Claim) []Conflict {
 	var out []Conflict
 	for _, space := range []Space{InRoot, OnStorage} {
-		var items []indexed
+		var items, patterns []indexed
 		for i, c := range claims {
-			if c.Space == space {
+			switch {
+			case c.Space != space:
+			case IsPattern(c.Path):
+				patterns = append(patterns, indexed{c, i})
+			default:
 				items = append(items, indexed{c, i})
+			}
+		}
+		for k, p := range patterns {
+			for _, others := range [][]indexed{items, patterns[k+1:]} {
+				for _, other := range others {
+					if !MayNest(p.c.Path, other.c.Path) {
+						continue
+					}
+					if c, ok := pair(p, other); ok {
+						out = append(out, c)
+					}
+				}
 			}
 		}
 		// Sorted by path, a folder comes right before what is inside it;

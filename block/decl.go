@@ -47,13 +47,24 @@ type Decl struct {
 }
 
 // Ref is a reference to another block of the same site, kind.label, as
-// after and on_change write it.
+// after and on_change write it; or, with no label, to one of the site's
+// built-in steps on the same node, written bare: on_change = [replicate].
 type Ref struct {
 	Kind, Label string
 	Range       hashicl.Range
 }
 
-func (r Ref) String() string { return r.Kind + "." + r.Label }
+func (r Ref) String() string {
+	if r.Label == "" {
+		return r.Kind
+	}
+	return r.Kind + "." + r.Label
+}
+
+// BuiltinSteps are the kinds of the steps a site gets without declaring
+// them that after and on_change may name bare: a reload that follows the
+// replication of its node's tree says on_change = [replicate].
+var BuiltinSteps = []string{"mount", "users", "relocate", "replicate", "purge", "perms"}
 
 // Address is how after and on_change refer to the block.
 func (d *Decl) Address() string { return d.Kind + "." + d.Label }

@@ -6,7 +6,9 @@
 // storage (Claims). Decl is one block as written: its label, its arguments
 // kept as unevaluated expressions, and their values once known. Conflicts
 // finds claims that would fight (a cache inside user data, two folders
-// sharing one place on the storage) in n log n.
+// sharing one place on the storage) in n log n. A path label may be a
+// pattern (pattern.go: `sites/*/files`, each wildcard within one folder
+// name), which claims compare with every path it might match.
 //
 // Package hcl decodes bodies against the kinds it is given and checks them
 // at load; package steps registers one Kind per block kind and compiles

@@ -17,10 +17,16 @@ import (
 )
 
 // Compiled is a configuration turned into steps on nodes, with the
-// relations between them resolved.
+// relations between them resolved. A plan expands it (see Planner.Plan):
+// Entries then also holds the steps its Expanders stood for, which the
+// Runner must find.
 type Compiled struct {
 	Entries []steps.Entry
 	graph   *graph
+	// compiled are the entries as compiled, before any expansion; cfg
+	// names blocks in diagnostics when the graph is rebuilt.
+	compiled []steps.Entry
+	cfg      *hcl.Config
 }
 
 // Compile turns a config into entries: per site, the built-in steps (its
@@ -83,7 +89,7 @@ func relate(entries []steps.Entry, cfg *hcl.Config) (*Compiled, hashicl.Diagnost
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	return &Compiled{Entries: entries, graph: g}, nil
+	return &Compiled{Entries: entries, graph: g, compiled: entries, cfg: cfg}, nil
 }
 
 type compiler struct {
@@ -144,6 +150,9 @@ func (c *compiler) site(site *hcl.Site) {
 	if st != nil {
 		c.storage(st, site)
 		s.Storage = &steps.Storage{Type: st.Type, Mount: st.Mount, Check: mountCheck(st, serverAddress(st, c.cfg))}
+		if st.ServedInPlace() {
+			s.Storage.ServedBy = st.Server
+		}
 	}
 	c.checks(site, s, st)
 
@@ -268,10 +277,10 @@ func (c *compiler) block(site *hcl.Site, s *steps.Site, k *steps.Kind, b *block.
 			e.After = append(e.After, steps.Ref{Site: site.Name, Node: n, Kind: kind})
 		}
 		for _, r := range b.After {
-			e.After = append(e.After, steps.Ref{Site: site.Name, Node: n, Block: r.String(), Near: true, Range: r.Range.Ptr()})
+			e.After = append(e.After, declaredRef(site.Name, n, r))
 		}
 		for _, r := range b.OnChange {
-			ref := steps.Ref{Site: site.Name, Node: n, Block: r.String(), Near: true, Range: r.Range.Ptr()}
+			ref := declaredRef(site.Name, n, r)
 			if e.Unconditional {
 				e.After = append(e.After, ref)
 				continue
@@ -280,6 +289,20 @@ func (c *compiler) block(site *hcl.Site, s *steps.Site, k *steps.Kind, b *block.
 		}
 	}
 	c.addFrom(b, entries)
+}
+
+// declaredRef is what a step on node declares in after or on_change: a
+// block of its site (its entry on the node if it has one, else all of
+// them), or a built-in step of the site on the node (mounts serve every
+// site of a node).
+func declaredRef(site, node string, r block.Ref) steps.Ref {
+	if r.Label == "" {
+		if r.Kind == "mount" {
+			site = ""
+		}
+		return steps.Ref{Site: site, Node: node, Kind: r.Kind, Range: r.Range.Ptr()}
+	}
+	return steps.Ref{Site: site, Node: node, Block: r.String(), Near: true, Range: r.Range.Ptr()}
 }
 
 // on resolves a step's `on` to nodes, in config order: "primary",
@@ -373,6 +396,9 @@ func (c *compiler) storage(st *hcl.Storage, site *hcl.Site) {
 	credentials := credentialsFile(st)
 	options := steps.MountOptions(st.Type, st.Export, st.Options, credentials)
 	for _, n := range site.Nodes {
+		if n == st.Server && st.ServedInPlace() {
+			continue // its folder is the storage: nothing to mount there
+		}
 		cred := &steps.Credentials{NodeName: n, Path: credentials, Content: st.Credentials}
 		if credentials != "" {
 			c.add(steps.Entry{Step: cred, After: []steps.Ref{{Kind: "export"}}})
@@ -389,6 +415,7 @@ func (c *compiler) storage(st *hcl.Storage, site *hcl.Site) {
 		mount := &steps.Mount{
 			NodeName: n, MountPoint: st.Mount, Type: st.Type,
 			ExpectSource: expectedSource(st, addr), VerifyOnly: st.Type == "mounted",
+			Storage: st.Name, MoveAside: st.MountOver == "move_aside",
 		}
 		if st.Type == "sshfs" {
 			mount.Login, mount.Server = steps.SSHFSLogin(st.Mount, addr, options), st.Server
@@ -425,13 +452,19 @@ func (c *compiler) checks(site *hcl.Site, s *steps.Site, st *hcl.Storage) {
 	if site.Owner == "" {
 		return
 	}
-	others := append([]string(nil), site.Nodes...)
-	if st != nil && st.Type == "nfs" && st.Server != "" {
-		others = append(others, st.Server)
+	places := map[string][]string{}
+	for _, n := range site.Nodes {
+		places[n] = []string{site.Root}
 	}
-	for _, n := range others {
-		if n != site.Primary {
-			c.add(steps.Entry{Site: site.Name, Step: &steps.UserIDs{NodeName: n, Owner: site.Owner, Reference: site.Primary}})
+	if st != nil && st.Type == "nfs" && st.Server != "" {
+		places[st.Server] = append(places[st.Server], st.Export)
+	}
+	for _, n := range c.cfg.Nodes {
+		if ps, ok := places[n.Name]; ok && n.Name != site.Primary {
+			c.add(steps.Entry{Site: site.Name, Step: &steps.UserIDs{
+				NodeName: n.Name, Site: site.Name, Owner: site.Owner, Group: s.Group, Reference: site.Primary,
+				FixIDs: site.FixIDs, Places: ps,
+			}})
 		}
 	}
 }

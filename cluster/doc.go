@@ -8,7 +8,10 @@
 // diagnostics. The Planner gathers every node's facts in one round trip,
 // diffs the steps into a plan.Plan in topological order, settles
 // followers (on_change) and wires each change after the nearest changes
-// it depends on. Runner carries a plan's changes out through the steps
+// it depends on. Steps that stand for others (steps.Expander: a folder
+// pattern's Glob) are expanded once the facts are in, the new steps'
+// facts gathered in one more round trip per node, and the graph rebuilt
+// with each expansion in its expander's place. Runner carries a plan's changes out through the steps
 // that made them (several Scripters of a node in one session). Locker
 // holds the per-node apply lock.
 //

@@ -25,7 +25,11 @@ type graph struct {
 	// ahead[i] are the entries i goes ahead of (Entry.Ahead): each waits
 	// for i, and i changes only when one of them does.
 	ahead [][]int
-	depth []int
+	// follower[i]: i declared on_change, whether or not its references
+	// found an entry (a replica's reload follows its replicate; the
+	// primary has none).
+	follower []bool
+	depth    []int
 }
 
 // entryIndex finds entries by kind and node, and by declaring block.
@@ -81,7 +85,7 @@ func (x *entryIndex) resolve(r steps.Ref) []int {
 // naming the blocks that wait for each other.
 func newGraph(entries []steps.Entry, cfg *hcl.Config) (*graph, hashicl.Diagnostics) {
 	x := newEntryIndex(entries)
-	g := &graph{deps: make([][]int, len(entries)), follows: make([][]int, len(entries)), ahead: make([][]int, len(entries))}
+	g := &graph{deps: make([][]int, len(entries)), follows: make([][]int, len(entries)), ahead: make([][]int, len(entries)), follower: make([]bool, len(entries))}
 	// why[i][j] is the reference a user wrote that made i wait for j.
 	why := map[[2]int]*hashicl.Range{}
 	for i, e := range entries {
@@ -106,6 +110,7 @@ func newGraph(entries []steps.Entry, cfg *hcl.Config) (*graph, hashicl.Diagnosti
 		for _, r := range e.OnChange {
 			add(r, true)
 		}
+		g.follower[i] = len(e.OnChange) > 0
 	}
 	chainWriters(entries, g)
 	g.goAhead(entries, x)

@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,8 +9,6 @@ import (
 
 	"github.com/shoal-sh/shoal/shell"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata")
 
 // TestLockScriptsGolden keeps the lock's scripts in testdata/scripts,
 // which scripts/test.sh hands to shellcheck.

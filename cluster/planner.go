@@ -27,14 +27,20 @@ type Planner struct {
 // returns the plan in execution order, with the facts it read. A node that
 // cannot be reached or read gets NodeState.Error and no changes; the other
 // nodes are still planned.
+//
+// Entries whose steps are Expanders (a dynamic_dir "sites/*/files") are
+// expanded once the facts are in: the steps they stand for join the plan,
+// their facts gathered in one more round trip per node, and c.Entries
+// holds them afterwards, for the Runner. Each Plan expands c afresh.
 func (pl *Planner) Plan(ctx context.Context, c *Compiled, configDigest string) (*plan.Plan, *facts.Set) {
-	entries := c.Entries
 	set := facts.NewSet(pl.Hosts)
 	nodeErr := map[string]error{}
 	for n, err := range pl.DialErrs {
 		nodeErr[n] = err
 	}
-	pl.gather(ctx, set, entries, nodeErr)
+	pl.gather(ctx, set, c.compiled, nodeErr)
+	entries, g := pl.expand(ctx, set, c, nodeErr)
+	c.Entries, c.graph = entries, g
 
 	changes := make([]*plan.Change, len(entries))
 	diffErr := make([]error, len(entries))
@@ -62,11 +68,11 @@ func (pl *Planner) Plan(ctx context.Context, c *Compiled, configDigest string) (
 		}
 		changes[i] = ch
 	})
-	order := c.graph.planOrder(entries, pl.Nodes)
+	order := g.planOrder(entries, pl.Nodes)
 	settleGuarded(entries, changes)
-	settleFollowers(c.graph, order, changes)
-	settleAhead(c.graph, order, changes)
-	wireAfter(c.graph, order, changes)
+	settleFollowers(g, order, changes)
+	settleAhead(g, order, changes)
+	wireAfter(g, order, changes)
 	settlePending(changes)
 	for i, err := range diffErr {
 		if err == nil {
@@ -96,12 +102,85 @@ func (pl *Planner) Plan(ctx context.Context, c *Compiled, configDigest string) (
 	return p, set
 }
 
-// gather fetches, per node, every fact the entries declare, in one round trip.
+// expand returns the compiled entries with, after each Expander's, the
+// entries of the steps it stands for, and the graph of them all; c's own
+// when nothing expands. The new steps' facts are gathered in one round
+// trip per node. An Expander that fails fails its node.
+func (pl *Planner) expand(ctx context.Context, set *facts.Set, c *Compiled, nodeErr map[string]error) ([]steps.Entry, *graph) {
+	entries := c.compiled
+	added := make([][]steps.Step, len(entries))
+	var mu sync.Mutex
+	pl.each(len(entries), func(i int) {
+		x, ok := entries[i].Step.(steps.Expander)
+		if !ok || failed(x, nodeErr, &mu) {
+			return
+		}
+		ss, err := x.Expand(ctx, set)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			nodeErr[x.Node()] = errors.Join(nodeErr[x.Node()], fmt.Errorf("%s: %w", x.ID(), err))
+			return
+		}
+		added[i] = ss
+	})
+	var out, fresh []steps.Entry
+	ids := map[string]bool{}
+	for _, e := range entries {
+		ids[e.Step.ID()] = true
+	}
+	for i, e := range entries {
+		out = append(out, e)
+		for _, s := range added[i] {
+			if ids[s.ID()] {
+				nodeErr[s.Node()] = errors.Join(nodeErr[s.Node()], fmt.Errorf("%s: stands for %s, which is planned already", e.Step.ID(), s.ID()))
+				continue
+			}
+			ids[s.ID()] = true
+			x := steps.Entry{Step: s, Site: e.Site, Block: e.Block, After: e.After, OnChange: e.OnChange, Unconditional: e.Unconditional, Guards: e.Guards}
+			out = append(out, x)
+			fresh = append(fresh, x)
+		}
+	}
+	if len(fresh) == 0 {
+		return entries, c.graph
+	}
+	pl.gather(ctx, set, fresh, nodeErr)
+	g, diags := newGraph(out, c.cfg)
+	if diags.HasErrors() { // expansions copy their expander's relations: no new cycle should form
+		for _, e := range fresh {
+			nodeErr[e.Step.Node()] = errors.Join(nodeErr[e.Step.Node()], fmt.Errorf("expanding %s: %s", e.Block, diags.Error()))
+		}
+		return entries, c.graph
+	}
+	return out, g
+}
+
+// failed reports whether a step's node, or a node it reads facts from,
+// has failed already.
+func failed(s steps.Step, nodeErr map[string]error, mu *sync.Mutex) bool {
+	mu.Lock()
+	defer mu.Unlock()
+	if nodeErr[s.Node()] != nil {
+		return true
+	}
+	for _, nf := range s.Facts() {
+		if nodeErr[nf.Node] != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// gather fetches, per node, every fact the entries declare that set does
+// not hold yet, in one round trip.
 func (pl *Planner) gather(ctx context.Context, set *facts.Set, entries []steps.Entry, nodeErr map[string]error) {
 	perNode := map[string][]facts.Fact{}
 	for _, e := range entries {
 		for _, nf := range e.Step.Facts() {
-			perNode[nf.Node] = append(perNode[nf.Node], nf.Fact)
+			if !set.Has(nf.Node, nf.Fact) {
+				perNode[nf.Node] = append(perNode[nf.Node], nf.Fact)
+			}
 		}
 	}
 	var nodes []string
@@ -179,7 +258,7 @@ func changes(c *plan.Change) bool {
 func settleFollowers(g *graph, order []int, cs []*plan.Change) {
 	for _, i := range order {
 		c := cs[i]
-		if len(g.follows[i]) == 0 || !changes(c) || c.Action == plan.Conflict {
+		if !g.follower[i] || !changes(c) || c.Action == plan.Conflict {
 			continue
 		}
 		var leads []string

@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -239,5 +240,102 @@ func TestGuardedChangesWaitForTheirGuard(t *testing.T) {
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
+	}
+}
+
+// globStep stands for one echoStep per word its fact prints, like a
+// dynamic_dir pattern stands for one relocation per match.
+type globStep struct {
+	node, id, words string
+}
+
+func (s *globStep) ID() string   { return s.node + "/echo/" + s.id }
+func (s *globStep) Kind() string { return "echo" }
+func (s *globStep) Node() string { return s.node }
+func (s *globStep) Facts() []steps.NodeFact {
+	return []steps.NodeFact{{Node: s.node, Fact: echoFact{s.words}}}
+}
+func (s *globStep) Diff(ctx context.Context, src facts.Source) (*plan.Change, error) {
+	return &plan.Change{Node: s.node, Kind: "echo", Target: s.id, Action: plan.NoOp, Reason: "stands for " + s.words}, nil
+}
+func (s *globStep) Expand(ctx context.Context, src facts.Source) ([]steps.Step, error) {
+	sec, err := src.Get(ctx, s.node, echoFact{s.words})
+	if err != nil {
+		return nil, err
+	}
+	var out []steps.Step
+	for _, w := range strings.Fields(sec.Output) {
+		out = append(out, &echoStep{node: s.node, id: s.id + "/" + w, state: w})
+	}
+	return out, nil
+}
+
+// countingHost counts the sessions a node is asked for.
+type countingHost struct {
+	transport.Host
+	runs *int
+}
+
+func (h countingHost) Run(ctx context.Context, c transport.Command) error {
+	*h.runs++
+	return h.Host.Run(ctx, c)
+}
+
+func TestPlanExpandsStepsThatStandForOthers(t *testing.T) {
+	c := relateByHand(t, []steps.Entry{
+		{Step: &echoStep{node: "web1", id: "mount", state: "no"}, Block: "mount"},
+		{Step: &globStep{node: "web1", id: "files", words: "a ok"}, Site: "s", Block: "dynamic_dir.files", After: after("mount")},
+		{Step: &echoStep{node: "web1", id: "perms", state: "no"}, After: []steps.Ref{{Site: "s", Block: "dynamic_dir.files"}}},
+	})
+	runs := 0
+	pl := &Planner{Nodes: []string{"web1"}, Hosts: map[string]transport.Host{"web1": countingHost{&transport.Local{NodeName: "web1"}, &runs}}, Parallel: 2}
+	for round := 1; round <= 2; round++ {
+		runs = 0
+		p, _ := pl.Plan(context.Background(), c, "d")
+		got := map[string][]string{}
+		for _, ch := range p.Changes {
+			got[ch.ID+" "+string(ch.Action)] = ch.After
+			if ch.Target == "files/a" && ch.Site != "s" {
+				t.Errorf("an expanded change keeps its expander's site: %+v", ch)
+			}
+		}
+		want := map[string][]string{
+			"web1/echo/mount ~":    nil,
+			"web1/echo/files =":    nil,
+			"web1/echo/files/a ~":  {"web1/echo/mount"}, // the expander's relations
+			"web1/echo/files/ok =": nil,
+			"web1/echo/perms ~":    {"web1/echo/mount", "web1/echo/files/a"}, // waits for the expansions too
+		}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("round %d (-want +got):\n%s", round, d)
+		}
+		if runs != 2 {
+			t.Errorf("round %d: %d sessions, want 2 (the facts, then the expanded steps' facts)", round, runs)
+		}
+		if len(c.Entries) != 5 {
+			t.Errorf("round %d: %d entries for the runner, want the 3 compiled and 2 expanded", round, len(c.Entries))
+		}
+	}
+}
+
+func TestPlanWithoutExpansionsGathersOnce(t *testing.T) {
+	c := relateByHand(t, []steps.Entry{{Step: &globStep{node: "web1", id: "files", words: ""}}})
+	runs := 0
+	pl := &Planner{Nodes: []string{"web1"}, Hosts: map[string]transport.Host{"web1": countingHost{&transport.Local{NodeName: "web1"}, &runs}}, Parallel: 1}
+	if p, _ := pl.Plan(context.Background(), c, "d"); len(p.Changes) != 1 || runs != 1 {
+		t.Errorf("%d changes, %d sessions; want the expander's NoOp and one session", len(p.Changes), runs)
+	}
+}
+
+// A follower whose references find nothing on its node (a reload after
+// a replicate, on the primary) follows nothing that changes.
+func TestFollowerOfNothingIsLeftAlone(t *testing.T) {
+	c := relateByHand(t, []steps.Entry{
+		{Step: &echoStep{node: "web1", id: "reload", state: "no"}, OnChange: []steps.Ref{{Node: "web1", Kind: "replicate"}}},
+	})
+	pl := &Planner{Nodes: []string{"web1"}, Hosts: local("web1"), Parallel: 1}
+	p, _ := pl.Plan(context.Background(), c, "d")
+	if len(p.Changes) != 1 || p.Changes[0].Action != plan.NoOp || !strings.Contains(p.Changes[0].Reason, "nothing it follows") {
+		t.Errorf("want a NoOp left alone, got %+v", p.Changes[0])
 	}
 }

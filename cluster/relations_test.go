@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	hashicl "github.com/hashicorp/hcl/v2"
 
 	"github.com/shoal-sh/shoal/hcl"
@@ -194,6 +195,12 @@ func TestRelationBadInputIsADiagnostic(t *testing.T) {
   }`, []string{"c.hcl:", "inside the site root"}},
 		{"unknown kind", `
   frobnicate "a" {}`, []string{"c.hcl:", "Unsupported block type", "frobnicate"}},
+		{"unknown built-in step", `
+  file "a" {
+    path      = "/etc/a"
+    content   = "a"
+    on_change = [replicat]
+  }`, []string{"c.hcl:", "Invalid reference", `"replicat"`, `Did you mean "replicate"?`}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c, diags := compileString(t, site(tt.body), map[string]string{"a.tmpl": "value = ${no_such_var}\n"})
@@ -300,6 +307,38 @@ recipe "modal" {
   }`), nil)
 	if !strings.Contains(diags, "Unknown reference") || !strings.Contains(diags, "refers to file.replicaton, which the site does not") {
 		t.Errorf("a misspelt block: want an error:\n%s", diags)
+	}
+}
+
+// A step may follow a built-in step of its node by kind: a reload after
+// the replica's tree changed. The primary has no replicate: its step
+// follows nothing and is left alone by the planner.
+func TestStepsMayFollowBuiltInSteps(t *testing.T) {
+	c, diags := compileString(t, site(`
+  file "reloaded" {
+    path      = "/etc/app/reloaded"
+    content   = "x"
+    on_change = [replicate]
+    after     = [perms]
+  }
+`), nil)
+	if c == nil {
+		t.Fatalf("compile failed:\n%s", diags)
+	}
+	file1, file2 := entryIndexOf(c, "web1/file/etc/app/reloaded"), entryIndexOf(c, "web2/file/etc/app/reloaded")
+	replicate2 := entryIndexOf(c, "web2/replicate/var/www/s")
+	perms2 := entryIndexOf(c, "web2/perms/var/www/s/cache")
+	if file1 < 0 || file2 < 0 || replicate2 < 0 || perms2 < 0 {
+		t.Fatalf("entries missing: %d %d %d %d", file1, file2, replicate2, perms2)
+	}
+	if d := cmp.Diff([]int{replicate2}, c.graph.follows[file2]); d != "" {
+		t.Errorf("web2's file follows (-want +got):\n%s", d)
+	}
+	if !c.graph.follower[file1] || len(c.graph.follows[file1]) != 0 {
+		t.Errorf("web1's file: follower %v following %v; want a follower of nothing", c.graph.follower[file1], c.graph.follows[file1])
+	}
+	if !containsInt(c.graph.deps[file2], perms2) {
+		t.Error("after = [perms] does not wait for the node's perms")
 	}
 }
 

@@ -323,13 +323,12 @@ const outsideManifest = `named='( -path /etc/fstab -o -path /etc/fstab.shoal.bak
 find /etc /root /opt -xdev $named -prune -o -type d -printf 'd %m %u %g %p\n' -o -printf '%y %m %u %g %s %T@ %C@ %p %l\n' 2>/dev/null | sort
 find /etc /root -xdev $named -prune -o -type f -exec sha256sum {} + 2>/dev/null | sort -k2`
 
-// machineManifest is outsideManifest of this machine's own /etc and /opt,
-// the lower layer of every lab host's (its /root is hidden from them).
+// machineManifest lists this machine's own /etc and /opt as
+// outsideManifest does: the lower layer of every lab host's. Its /root is
+// hidden from them (and holds Go's caches: gigabytes to hash for nothing).
 func machineManifest(t *testing.T) string {
 	t.Helper()
-	// not the machine's /root: the hosts never see it, and it holds Go's
-	// caches (gigabytes to hash each time)
-	out, err := exec.Command("sh", "-c", strings.ReplaceAll(outsideManifest, " /root", "")).Output()
+	out, err := exec.Command("sh", "-c", lowerManifest).Output()
 	if err != nil {
 		t.Fatalf("reading this machine's manifest: %v", err)
 	}
@@ -370,6 +369,11 @@ func withoutLines(text string, drop map[string]bool) string {
 	}
 	return strings.Join(kept, "\n")
 }
+
+// lowerManifest is outsideManifest without /root.
+const lowerManifest = `named='( -path /etc/fstab -o -path /etc/fstab.shoal.bak -o -path /etc/exports -o -path /etc/exports.shoal.bak -o -path /etc/shoal )'
+find /etc /opt -xdev $named -prune -o -type d -printf 'd %m %u %g %p\n' -o -printf '%y %m %u %g %s %T@ %C@ %p %l\n' 2>/dev/null | sort
+find /etc -xdev $named -prune -o -type f -exec sha256sum {} + 2>/dev/null | sort -k2`
 
 // userData is every file of every dynamic folder with its checksum, on
 // host under base: the site root (the folders before the apply) or, on

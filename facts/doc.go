@@ -1,6 +1,6 @@
 // Package facts reads the live state of nodes. A Fact is a POSIX sh command
 // plus a parser returning a typed value (PathInfo, MountInfo, FileContent,
-// UserIDs, TreeDigest, …); "absent" is a value, distinct from "present but
+// UserIDs, TreeDigest, GlobResult, …); "absent" is a value, distinct from "present but
 // of the wrong kind". The facts a plan needs from one node are joined into
 // one script and gathered in one round trip (Gather); facts of one kind
 // that are Batchers (Path, Ownership) are answered by one command for the

@@ -135,7 +135,7 @@ func TestUserOnDisk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := cmp.Diff(UserIDs{Exists: true, UID: 0, GID: 0, Group: "root"}, got); d != "" {
+	if d := cmp.Diff(UserIDs{Exists: true, UID: 0, GID: 0, Group: "root", Home: "/root"}, got); d != "" {
 		t.Errorf("root (-want +got):\n%s", d)
 	}
 	got, err = ReadUser(context.Background(), set, "n", "no such user'$(x)")

@@ -94,6 +94,14 @@ func (s *Set) Get(ctx context.Context, node string, f Fact) (Section, error) {
 	}
 }
 
+// Has reports whether f is gathered for node already.
+func (s *Set) Has(node string, f Fact) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.cache[node][f.Key()]
+	return ok
+}
+
 // Digest is a hash of every fact gathered from node so far; a saved plan
 // records it and apply refuses the plan when it has changed.
 func (s *Set) Digest(node string) string {

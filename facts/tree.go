@@ -133,23 +133,29 @@ func treeStatus(sec Section) error {
 // every entry of the tree except the skipped paths and the contents of
 // the empty ones (but what they keep), never following symlinks. Followed
 // by a find action (-print0, -printf) it lists exactly what TreeDigest
-// hashes; replicate feeds the same list to tar.
+// hashes; replicate feeds the same list to tar. Files shoal is writing in
+// place (*.shoal-tmp.*) are never listed. A path with wildcards
+// (`sites/*/files`) is a pattern whose wildcards, unlike find's, never
+// match a `/`: it leaves out every folder at its depth that matches it.
 func FindTree(skip []string, empty []EmptyDir) string {
 	var prune []string
 	for _, p := range cleanRel(skip) {
-		prune = append(prune, "-path "+shell.Quote("./"+escapeGlob(p)))
+		prune = append(prune, findPath(p, ""))
 	}
 	for _, e := range cleanEmpty(empty) {
-		dir := "./" + escapeGlob(e.Path)
-		contents := []string{"-path " + shell.Quote(dir+"/*"), "! -path " + shell.Quote(dir+"/.*")}
+		dir := "./" + e.Path
+		if !isPattern(e.Path) {
+			dir = "./" + escapeGlob(e.Path)
+		}
+		contents := []string{findPath(e.Path, "/*"), "! -path " + shell.Quote(dir+"/.*")}
 		for _, k := range e.Keep {
 			contents = append(contents, "! -path "+shell.Quote(dir+"/"+escapeGlob(k)), "! -path "+shell.Quote(dir+"/"+escapeGlob(k)+"/*"))
 		}
 		prune = append(prune, `\( `+strings.Join(contents, " ")+` \)`)
 	}
-	if len(prune) == 0 {
-		return "find ."
-	}
+	// a file shoal is writing atomically (steps' *.shoal-tmp.XXXXXX) is
+	// never part of a tree: it is renamed into place or gone a moment later
+	prune = append(prune, "-name '*.shoal-tmp.*'")
 	return `find . \( ` + strings.Join(prune, " -o ") + ` \) -prune -o`
 }
 
@@ -186,6 +192,22 @@ func cleanRel(paths []string) []string {
 	}
 	return out
 }
+
+// findPath is the find test matching p with suffix ("" or "/*"): a
+// literal path escaped, or a pattern held to its depth, since find's
+// wildcards match `/` too: `./sites/*/files` alone would also match
+// ./sites/all/modules/x/files, which has more levels than the pattern.
+func findPath(p, suffix string) string {
+	if !isPattern(p) {
+		return "-path " + shell.Quote("./"+escapeGlob(p)+suffix)
+	}
+	levels := strings.Count(p+suffix, "/") + 1
+	deeper := "." + strings.Repeat("/*", levels+1)
+	return `\( -path ` + shell.Quote("./"+p+suffix) + " ! -path " + shell.Quote(deeper) + ` \)`
+}
+
+// isPattern reports whether a path holds wildcards (block.IsPattern).
+func isPattern(p string) bool { return strings.ContainsAny(p, `*?[`) }
 
 // escapeGlob makes find -path match p literally.
 func escapeGlob(p string) string {

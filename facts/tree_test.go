@@ -87,15 +87,16 @@ func TestTreeDigestAbsentRoot(t *testing.T) {
 func TestTreeManifest(t *testing.T) {
 	root := t.TempDir()
 	makeTree(t, root, map[string]string{
-		"a\nb":       "12",
-		"d/l":        "->../a\nb",
-		"media/x":    "skipped",
-		"cache/c":    "emptied",
-		"[glob]*":    "literal",
-		"[glob]more": "not skipped by the glob",
+		"a\nb":                       "12",
+		"d/l":                        "->../a\nb",
+		"media/x":                    "skipped",
+		"cache/c":                    "emptied",
+		"[glob]*":                    "literal",
+		"[glob]more":                 "not skipped by the glob",
+		"d/app.ini.shoal-tmp.Ab12Cd": "a file shoal is writing",
 	})
 	m, err := ReadTreeManifest(context.Background(), localSet(), "n",
-		TreeManifest{Root: root, Skip: []string{"media", "[glob]*"}, Empty: []EmptyDir{{Path: "cache/"}}})
+		TreeManifest{Root: root, Skip: []string{"media", `\[glob\]\*`}, Empty: []EmptyDir{{Path: "cache/"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,6 +29,7 @@ type UserIDs struct {
 	UID    int
 	GID    int
 	Group  string // name of the primary group; "" if the gid has no name
+	Home   string
 }
 
 // ReadUser gathers the User fact for name on node.
@@ -68,5 +69,46 @@ func ParseUser(out string) (UserIDs, error) {
 	if g := strings.Split(group, ":"); len(g) >= 3 && g[2] == f[3] {
 		ids.Group = g[0]
 	}
+	if len(f) >= 6 {
+		ids.Home = f[5]
+	}
 	return ids, nil
+}
+
+// Group is a system group, looked up by name.
+type Group struct{ Name string }
+
+func (g Group) Key() string { return "group:" + g.Name }
+
+// Command prints the group line; nothing when the group does not exist.
+func (g Group) Command() string { return `getent group ` + shell.Quote(g.Name) + ` || true` }
+
+// GroupID is a Group fact's value.
+type GroupID struct {
+	Exists bool
+	GID    int
+}
+
+// ReadGroup gathers the Group fact for name on node.
+func ReadGroup(ctx context.Context, src Source, node, name string) (GroupID, error) {
+	sec, err := src.Get(ctx, node, Group{name})
+	if err != nil {
+		return GroupID{}, err
+	}
+	line := strings.TrimSpace(sec.Output)
+	if sec.Status != 0 {
+		return GroupID{}, fmt.Errorf("looking up group %s on %s: exit %d", name, node, sec.Status)
+	}
+	if line == "" {
+		return GroupID{}, nil
+	}
+	f := strings.Split(line, ":")
+	if len(f) < 3 {
+		return GroupID{}, fmt.Errorf("looking up group %s on %s: unexpected entry %q", name, node, line)
+	}
+	gid, err := strconv.Atoi(f[2])
+	if err != nil {
+		return GroupID{}, fmt.Errorf("looking up group %s on %s: bad gid in %q", name, node, line)
+	}
+	return GroupID{Exists: true, GID: gid}, nil
 }

@@ -3,6 +3,7 @@ package hcl
 import (
 	"fmt"
 	"io/fs"
+	"slices"
 	"sort"
 	"strings"
 
@@ -75,6 +76,9 @@ func (d *decoder) blockLabel(k block.Kind, b *hashicl.Block, o origin) (string, 
 	label := b.Labels[0]
 	if k.Label() == block.LabelPath {
 		clean, problem := block.RelPath(label, block.RootBase)
+		if problem == "" && block.IsPattern(label) {
+			problem = block.PatternProblem(label)
+		}
 		if problem != "" {
 			d.diags = append(d.diags, errorAt(b.LabelRanges[0].Ptr(), "Invalid folder path",
 				"%s: %s %q %s.", o.owner, b.Type, label, problem))
@@ -142,9 +146,19 @@ func (d *decoder) decodeRefs(attr *hashicl.Attribute, o origin) []block.Ref {
 	var refs []block.Ref
 	for _, e := range exprs {
 		kind, label, ok := refParts(e)
+		if ok && label == "" {
+			if !slices.Contains(block.BuiltinSteps, kind) {
+				d.diags = append(d.diags, errorAt(e.Range().Ptr(), "Invalid reference",
+					"%s: %s refers to %q, which is neither kind.name of a block nor one of the built-in steps %s.%s",
+					o.owner, attr.Name, kind, strings.Join(block.BuiltinSteps, ", "), didYouMean(kind, block.BuiltinSteps)))
+				continue
+			}
+			refs = append(refs, block.Ref{Kind: kind, Range: e.Range()})
+			continue
+		}
 		if !ok {
 			d.diags = append(d.diags, errorAt(e.Range().Ptr(), "Invalid reference",
-				"%s: %s holds references to other blocks as kind.name, like file.wp_config.", o.owner, attr.Name))
+				"%s: %s holds references to other blocks as kind.name, like file.wp_config, or built-in steps by kind, like replicate.", o.owner, attr.Name))
 			continue
 		}
 		k := d.kinds[kind]
@@ -158,9 +172,13 @@ func (d *decoder) decodeRefs(attr *hashicl.Attribute, o origin) []block.Ref {
 	return refs
 }
 
-// refParts splits a reference: a traversal kind.label or a string "kind.label".
+// refParts splits a reference: a traversal kind.label or a string
+// "kind.label"; a bare name (replicate, "replicate") has no label.
 func refParts(e hashicl.Expression) (kind, label string, ok bool) {
-	if t, ds := hashicl.AbsTraversalForExpr(e); !ds.HasErrors() && len(t) == 2 {
+	if t, ds := hashicl.AbsTraversalForExpr(e); !ds.HasErrors() && len(t) <= 2 {
+		if len(t) == 1 {
+			return t.RootName(), "", true
+		}
 		if a, isAttr := t[1].(hashicl.TraverseAttr); isAttr {
 			return t.RootName(), a.Name, true
 		}
@@ -170,8 +188,11 @@ func refParts(e hashicl.Expression) (kind, label string, ok bool) {
 	if ds.HasErrors() || v.IsNull() || !v.IsKnown() || v.Type() != cty.String {
 		return "", "", false
 	}
-	kind, label, ok = strings.Cut(v.AsString(), ".")
-	return kind, label, ok && kind != "" && hclsyntax.ValidIdentifier(label)
+	kind, label, dotted := strings.Cut(v.AsString(), ".")
+	if !dotted {
+		return kind, "", hclsyntax.ValidIdentifier(kind)
+	}
+	return kind, label, kind != "" && hclsyntax.ValidIdentifier(label)
 }
 
 func (d *decoder) decodeExclude(b *hashicl.Block, o origin) exclusion {

@@ -12,9 +12,9 @@ import (
 // Expressions see:
 //   var.<name>     every variable (strings; sensitive ones marked)
 //   site.*         name, root, primary and replicas and nodes (objects with
-//                  name and address), storage (mount, and path: the site's
-//                  folder on it) — in a site's blocks and a recipe's once a
-//                  site uses it
+//                  name and address), storage (name, type, server, mount,
+//                  and path: the site's folder on it) — in a site's blocks
+//                  and a recipe's once a site uses it
 //   param.<name>   the recipe's parameters as the site sets them
 //   node.*         name, address, roles — in the blocks of steps, per node
 // and the functions of functions.go. What is not known yet where an
@@ -162,12 +162,14 @@ func (c *Config) siteObject(s *Site) cty.Value {
 		}
 		return cty.ListVal(vals)
 	}
-	storage := cty.NullVal(cty.Object(map[string]cty.Type{"name": cty.String, "mount": cty.String, "path": cty.String}))
+	storage := cty.NullVal(cty.Object(map[string]cty.Type{"name": cty.String, "type": cty.String, "server": cty.String, "mount": cty.String, "path": cty.String}))
 	if st := c.Storage(s.Storage); st != nil {
 		storage = cty.ObjectVal(map[string]cty.Value{
-			"name":  cty.StringVal(st.Name),
-			"mount": cty.StringVal(st.Mount),
-			"path":  cty.StringVal(st.Mount + "/" + s.Name),
+			"name":   cty.StringVal(st.Name),
+			"type":   cty.StringVal(st.Type),
+			"server": cty.StringVal(st.Server),
+			"mount":  cty.StringVal(st.Mount),
+			"path":   cty.StringVal(st.Mount + "/" + s.Name),
 		})
 	}
 	return cty.ObjectVal(map[string]cty.Value{

@@ -47,7 +47,7 @@ func TestLoadDecodesEveryBlock(t *testing.T) {
 
 	wantStorage := []*Storage{{
 		Name: "nas", Type: "nfs", Server: "files", Export: "/srv/nas", Mount: "/mnt/nas",
-		Options: "vers=4", Allow: []string{"10.0.0.0/24"},
+		Options: "vers=4", Allow: []string{"10.0.0.0/24"}, MountOver: "refuse",
 	}}
 	if diff := cmp.Diff(wantStorage, cfg.Storages, ignoreRanges); diff != "" {
 		t.Errorf("storage (-want +got):\n%s", diff)

@@ -63,7 +63,20 @@ type Storage struct {
 	// a root-only file instead of fstab: cifs's credentials= file
 	// (username=, password= lines), sshfs's IdentityFile (a private key).
 	Credentials string
-	DeclRange   hashicl.Range
+	// MountOver says what to do with a mount point that holds files of
+	// its own: "refuse" (the default) or "move_aside" (to
+	// <mount>.shoal-local, then mount).
+	MountOver string
+	DeclRange hashicl.Range
+}
+
+// ServedInPlace reports whether the server uses the storage where the
+// other nodes mount it: export and mount are one path (Aegir's Pack mode:
+// the master exports /var/aegir/platforms, the slaves mount it there). The
+// server, when a node of a site, then mounts nothing: its folder is the
+// storage.
+func (s *Storage) ServedInPlace() bool {
+	return s.Type != "mounted" && s.Server != "" && s.Export == s.Mount
 }
 
 // Site is a `site` block with its recipe flattened in: Blocks holds the
@@ -85,6 +98,10 @@ type Site struct {
 	// FollowRootLink accepts a root that is a symlink on a node and works
 	// in the folder it points to; without it such a root is refused.
 	FollowRootLink bool
+	// FixIDs lets shoal renumber the owner and group on a node where
+	// their numbers differ from the primary's, re-owning their files
+	// there; without it that is an error naming the commands.
+	FixIDs bool
 	// Params holds the recipe's parameters as the site sets them (or
 	// their defaults); values of sensitive ones carry block.SensitiveMark.
 	Params map[string]cty.Value

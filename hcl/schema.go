@@ -58,6 +58,7 @@ var storageSchema = &hashicl.BodySchema{
 		{Name: "options"},
 		{Name: "allow"},
 		{Name: "credentials"},
+		{Name: "mount_over"},
 	},
 }
 
@@ -71,6 +72,7 @@ var siteAttributes = []hashicl.AttributeSchema{
 	{Name: "group"},
 	{Name: "on_conflict"},
 	{Name: "follow_root_link"},
+	{Name: "fix_ids"},
 	{Name: "params"},
 	{Name: "snapshot_before_apply"},
 }

@@ -48,7 +48,7 @@ func (d *decoder) decodeSites(base *hashicl.EvalContext, cfg *Config) []*Site {
 		a.string("on_conflict", &s.OnConflict)
 		a.bool("snapshot_before_apply", &s.SnapshotBeforeApply)
 		a.bool("follow_root_link", &s.FollowRootLink)
-		a.bool("follow_root_link", &s.FollowRootLink)
+		a.bool("fix_ids", &s.FixIDs)
 		d.diags = append(d.diags, a.diags...)
 		mark := len(d.diags)
 		own := d.decodeBody(content, d.origin(b, describeOwner("site", name)))
@@ -120,7 +120,7 @@ func (c *siteCheck) references(declared []*block.Decl) {
 	for _, b := range s.Blocks {
 		for _, refs := range [][]block.Ref{b.After, b.OnChange} {
 			for _, ref := range refs {
-				if !known[ref.String()] {
+				if ref.Label != "" && !known[ref.String()] {
 					c.d.diags = append(c.d.diags, errorAt(ref.Range.Ptr(), "Unknown reference",
 						"Site %q: %s refers to %s, which the site does not have.%s", s.Name, b.Describe(), ref, didYouMean(ref.String(), candidates)))
 				}

@@ -256,9 +256,9 @@ func (c *siteCheck) storage() {
 		return
 	}
 	for _, n := range s.Nodes {
-		if n == st.Server && (within(st.Export, st.Mount) || within(st.Mount, st.Export)) {
+		if n == st.Server && !st.ServedInPlace() && (within(st.Export, st.Mount) || within(st.Mount, st.Export)) {
 			c.fail("nodes", "Node roles clash",
-				"Node %q serves storage %q from %s and, as a node of site %q, would mount it at %s: the mount would hide the exported data. Use a different mount point or export.",
+				"Node %q serves storage %q from %s and, as a node of site %q, would mount it at %s: the mount would hide the exported data. Use a different mount point or export, or the export's own path (the server then uses its folder in place).",
 				n, st.Name, st.Export, s.Name, st.Mount)
 		}
 	}

@@ -41,6 +41,7 @@ func (d *decoder) decodeStorages(ctx *hashicl.EvalContext, nodes []*Node) []*Sto
 		a.string("options", &s.Options)
 		a.strings("allow", &s.Allow)
 		a.string("credentials", &s.Credentials)
+		a.string("mount_over", &s.MountOver)
 		d.diags = append(d.diags, a.diags...)
 		if a.diags.HasErrors() {
 			continue
@@ -65,6 +66,15 @@ func (d *decoder) checkStorage(s *Storage, all hashicl.Attributes, knownNodes []
 	}
 	if options, ok := all["options"]; ok {
 		d.warnSensitiveOptions(s, options)
+	}
+	switch s.MountOver {
+	case "":
+		s.MountOver = "refuse"
+	case "refuse", "move_aside":
+	default:
+		d.diags = append(d.diags, errorAt(at("mount_over"), "Invalid mount_over",
+			"Storage %q: mount_over is \"refuse\" (stop when a mount point holds files of its own) or \"move_aside\" (rename them to <mount>%s, then mount), not %q.",
+			s.Name, ".shoal-local", s.MountOver))
 	}
 	if clean, problem := checkAbsPath(s.Mount, false); problem != "" {
 		d.diags = append(d.diags, errorAt(at("mount"), "Invalid mount point", "Storage %q: mount %q %s.", s.Name, s.Mount, problem))

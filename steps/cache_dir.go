@@ -37,23 +37,36 @@ func validateKeep(d *block.Decl) hashicl.Diagnostics {
 }
 
 // compileCacheDir purges the folder on each replica after, and only
-// when, its tree was replicated.
+// when, its tree was replicated; a pattern, each folder it matches in the
+// primary's tree.
 func compileCacheDir(u *Unit) ([]Entry, hashicl.Diagnostics) {
 	site := u.Site
 	var out []Entry
 	for _, n := range site.Replicas {
+		purge := func(dir string) Step {
+			return &Purge{
+				NodeName: n, Site: site.Name, Root: site.Root, Dir: dir, Keep: u.Decl.Strings("keep"),
+				Owner: site.ownerSpec(), Primary: site.Primary, FollowRootLink: site.FollowRootLink,
+			}
+		}
 		replicate := Ref{Site: site.Name, Node: n, Kind: "replicate"}
 		out = append(out, Entry{
-			Site: site.Name,
-			Step: &Purge{
-				NodeName: n, Site: site.Name, Root: site.Root, Dir: u.Decl.Label, Keep: u.Decl.Strings("keep"),
-				Owner: site.ownerSpec(), Primary: site.Primary, FollowRootLink: site.FollowRootLink,
-			},
+			Site:     site.Name,
+			Step:     site.each(n, "purge", u.Decl.Label, purge),
 			After:    []Ref{replicate, {Node: n, Kind: "users"}},
 			OnChange: []Ref{replicate},
 		})
 	}
 	return out, nil
+}
+
+// each is the step make builds for dir on node, or for a pattern a Glob
+// standing for one per match in the primary's tree.
+func (s *Site) each(node, kind, dir string, make func(dir string) Step) Step {
+	if !block.IsPattern(dir) {
+		return make(dir)
+	}
+	return &Glob{NodeName: node, Site: s.Name, Primary: s.Primary, Root: s.Root, Pattern: dir, StepKind: kind, Make: make}
 }
 
 // ownerSpec is the chown argument for folders shoal creates: owner:group,

@@ -6,7 +6,9 @@
 // decision to apply, and applies that change with idempotent, quoted
 // shell over a transport.Host. A Scripter's change can also be carried
 // out by one self-checking script, so a node's ready changes share a
-// session.
+// session. An Expander stands for steps only facts can name: a folder
+// block's pattern compiles to a Glob, which the planner asks for one step
+// per folder of the primary's tree it matches.
 //
 // It is also the registry of block kinds (kind.go): the file of each
 // kind registers its block schema, its checks, the paths it claims under

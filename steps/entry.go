@@ -81,6 +81,10 @@ type Storage struct {
 	// Check is what relocate proves of the mount before it moves or
 	// links anything (see Relocate.MountCheck).
 	Check string
+	// ServedBy is the server when it uses the storage in place, its
+	// export being the mount point (Pack): there the storage is a local
+	// folder, not a mount.
+	ServedBy string
 }
 
 // Unit is one block of one site, as its kind's Compile sees it.
@@ -126,17 +130,18 @@ func (u *Unit) Each(make func(node string, d *block.Decl) (Step, hashicl.Diagnos
 	return out, diags
 }
 
-// claimed reports whether p lies in, or is, a claim of one of the uses;
-// equal says p is that claim's path.
+// claimed reports whether p (a path or a pattern) lies in, or is, a
+// claim of one of the uses, a claim's pattern included; equal says p is
+// that claim's path, or one of its pattern's matches.
 func (s *Site) claimed(p string, uses ...block.Use) (inside, equal bool) {
 	for _, c := range s.Claims {
 		if c.Space != block.InRoot || !hasUse(uses, c.Use) {
 			continue
 		}
-		if p == c.Path {
+		if p == c.Path || (!block.IsPattern(p) && block.Match(c.Path, p)) {
 			return true, true
 		}
-		if within(p, c.Path) {
+		if block.Covers(c.Path, p) {
 			inside = true
 		}
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/shoal-sh/shoal/facts"
 	"github.com/shoal-sh/shoal/plan"
-	"github.com/shoal-sh/shoal/shell"
 	"github.com/shoal-sh/shoal/transport"
 )
 
@@ -34,6 +33,12 @@ type Mount struct {
 	// missing or refused key at plan time is no problem yet (apply checks
 	// the login again before mounting).
 	KeyFile, KeySum string
+	// Storage names the storage block, for messages; MoveAside is its
+	// mount_over = "move_aside": a mount point that holds local files is
+	// renamed to <mount point>.shoal-local (kept, never deleted) and the
+	// storage mounted in its place, instead of refusing.
+	Storage   string
+	MoveAside bool
 }
 
 var (
@@ -85,11 +90,15 @@ func (m *Mount) Diff(ctx context.Context, src facts.Source) (*plan.Change, error
 	case at.Exists && !at.IsDir:
 		c.Action, c.Reason = plan.Conflict, fmt.Sprintf("%s is a file, not a folder to mount on", m.MountPoint)
 	case at.Exists && !at.DirEmpty:
-		c.Action, c.Reason = plan.Conflict, fmt.Sprintf("%s is not mounted and holds local files: mounting would hide them", m.MountPoint)
+		if c, err = m.diffLocalFiles(ctx, src, c); err != nil {
+			return nil, err
+		}
 	default:
 		c.Action, c.Summary = plan.Create, "mount "+m.MountPoint
 	}
-	if c.Action == plan.Create && m.Login != nil {
+	// a mount to make (after moving local files aside, maybe) that could
+	// not log in is refused before anything moves
+	if (c.Action == plan.Create || c.Action == plan.Update) && m.Login != nil {
 		login, err := facts.ReadSSHLogin(ctx, src, m.NodeName, *m.Login)
 		if err != nil {
 			return nil, err
@@ -103,7 +112,7 @@ func (m *Mount) Diff(ctx context.Context, src facts.Source) (*plan.Change, error
 			keyPending = key.Kind != "file" || key.SHA256 != m.KeySum
 		}
 		if why := m.loginProblem(login, keyPending); why != "" {
-			c.Action, c.Summary, c.Reason = plan.Conflict, "", why
+			c.Action, c.Summary, c.Reason, c.Total = plan.Conflict, "", why, plan.Progress{}
 		}
 	}
 	return c, nil
@@ -125,19 +134,7 @@ func (m *Mount) Apply(ctx context.Context, h transport.Host, c *plan.Change, r R
 			return errors.New(why)
 		}
 	}
-	mount := "mount -- " + shell.Quote(m.MountPoint)
-	if m.Fstab != "" && m.Fstab != DefaultFstab {
-		mount = "mount -T " + shell.Quote(m.Fstab) + " -- " + shell.Quote(m.MountPoint)
-	}
-	script := fmt.Sprintf(`set -e
-mp=%s
-mkdir -p -- "$mp"
-if mountpoint -q -- "$mp"; then exit 0; fi
-if [ -n "$(find "$mp" -mindepth 1 -maxdepth 1 -print -quit)" ]; then
-  echo "$mp holds local files: mounting would hide them" >&2; exit 3
-fi
-%s`, shell.Quote(m.MountPoint), mount)
-	if err := h.Run(ctx, transport.Command{Script: script}); err != nil {
+	if err := h.Run(ctx, transport.Command{Script: m.Script()}); err != nil {
 		return fmt.Errorf("mounting %s on %s: %w", m.MountPoint, h.Name(), err)
 	}
 	mi, err := facts.Mount(ctx, facts.NewSet(map[string]transport.Host{h.Name(): h}), h.Name(), m.MountPoint)

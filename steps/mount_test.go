@@ -34,8 +34,13 @@ func TestMountDiff(t *testing.T) {
 			plan.Change{Action: plan.Create, Summary: "mount /mnt/data"}},
 		{"no folder yet", Mount{MountPoint: "/mnt/data"}, mountinfo, facts.Section{Output: "absent"},
 			plan.Change{Action: plan.Create, Summary: "mount /mnt/data"}},
-		{"local files", Mount{MountPoint: "/mnt/data"}, mountinfo, facts.Section{Output: "dir 755 0 0 full"},
-			plan.Change{Action: plan.Conflict, Reason: "/mnt/data is not mounted and holds local files: mounting would hide them"}},
+		{"local files", Mount{MountPoint: "/mnt/data", Storage: "platforms"}, mountinfo, facts.Section{Output: "dir 755 0 0 full"},
+			plan.Change{Action: plan.Conflict, Reason: "/mnt/data is not mounted and holds 7 entries (drupal-10.2, drupal-7.100, hostmaster, " +
+				"\"odd\\nname\", README.txt, …) with 1,204 files (3.0 MiB): mounting would hide them. Move them away, or set mount_over = \"move_aside\" " +
+				"in storage \"platforms\" to have shoal rename the folder to /mnt/data.shoal-local first"}},
+		{"local files moved aside", Mount{MountPoint: "/mnt/data", MoveAside: true}, mountinfo, facts.Section{Output: "dir 755 0 0 full"},
+			plan.Change{Action: plan.Update, Total: plan.Progress{Files: 1204, Bytes: 3 << 20},
+				Summary: "move /mnt/data's own 7 entries (drupal-10.2, drupal-7.100, hostmaster, \"odd\\nname\", README.txt, …) with 1,204 files (3.0 MiB) aside to /mnt/data.shoal-local, then mount it"}},
 		{"verify only", Mount{MountPoint: "/mnt/data", Type: "mounted", VerifyOnly: true}, mountinfo, emptyDir,
 			plan.Change{Action: plan.Conflict, Reason: "/mnt/data is not mounted (storage type mounted: shoal only verifies)"}},
 	}
@@ -43,7 +48,11 @@ func TestMountDiff(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			m := tt.step
 			m.NodeName = "web2"
-			src := fixedFacts{"web2": {"mountinfo": {Output: tt.table}, "file:" + m.MountPoint: tt.at}}
+			src := fixedFacts{"web2": {"mountinfo": {Output: tt.table}, "file:" + m.MountPoint: tt.at,
+				"path:" + m.MountPoint:                          {Output: "dir 0 0 755 2049\n7 1204 3145728"},
+				"dir-entries:" + m.MountPoint:                   {Output: "drupal-10.2\x00drupal-7.100\x00hostmaster\x00odd\nname\x00README.txt\x00"},
+				"path-shallow:" + m.MountPoint + ".shoal-local": {Output: "absent"},
+			}}
 			got, err := m.Diff(context.Background(), src)
 			if err != nil {
 				t.Fatal(err)
@@ -80,6 +89,21 @@ func TestMountApplyThenNoOp(t *testing.T) {
 	m := &Mount{NodeName: "web2", MountPoint: mp, Type: "nfs", ExpectSource: "shoal-test", Fstab: fstab}
 	if c := applyAndRediff(t, m); c.Action != plan.NoOp {
 		t.Errorf("after apply: %+v", c)
+	}
+}
+
+// TestMountScriptsGolden: the script that mounts a storage (from its
+// fstab line), refusing a mount point with files of its own or moving
+// them aside.
+func TestMountScriptsGolden(t *testing.T) {
+	for _, tt := range []struct {
+		state string
+		m     Mount
+	}{
+		{"refuse", Mount{MountPoint: "/var/aegir/platforms", Type: "nfs"}},
+		{"move-aside", Mount{MountPoint: "/var/aegir/platforms", Type: "nfs", MoveAside: true}},
+	} {
+		t.Run(tt.state, func(t *testing.T) { goldenScript(t, "mount", tt.state, tt.m.Script()) })
 	}
 }
 

@@ -48,6 +48,9 @@ type Relocate struct {
 	ForceCopy bool
 	// FollowRootLink works through a Root that is a symlink.
 	FollowRootLink bool
+	// StorageHere says this node serves the storage in place (its export
+	// is the mount point): Mount is a local folder here, not a mount.
+	StorageHere bool
 	// Observe reads the node at apply time; nil reads it through the
 	// host. Tests substitute the mount table.
 	Observe func(transport.Host) facts.Source
@@ -174,8 +177,12 @@ func (s *Relocate) validate() error {
 	return nil
 }
 
-// mountLive reports whether the storage is mounted and is the one asked for.
+// mountLive reports whether the storage is mounted and is the one asked
+// for, or is this node's own folder (StorageHere).
 func (s *Relocate) mountLive(m facts.MountInfo) bool {
+	if s.StorageHere {
+		return true
+	}
 	if !m.Mounted {
 		return false
 	}

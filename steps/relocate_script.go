@@ -229,7 +229,7 @@ func (s *Relocate) scriptChecking(state relocateState, stamp string, checkMount 
 	} {
 		b.WriteString(v[0] + "=" + shell.Quote(v[1]) + "\n")
 	}
-	if checkMount {
+	if checkMount && !s.StorageHere {
 		b.WriteString(relocateMountCheck)
 	}
 	b.WriteString("shoal_beneath\nshoal_inside_storage\n")

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/shoal-sh/shoal/block"
 	"github.com/shoal-sh/shoal/facts"
 	"github.com/shoal-sh/shoal/plan"
 	"github.com/shoal-sh/shoal/shell"
@@ -205,13 +206,18 @@ func (r *Replicate) deletable(p string) bool {
 		return false
 	}
 	for _, s := range r.Skip {
-		if within(p, path.Clean(strings.TrimPrefix(s, "/"))) {
+		if block.WithinMatch(p, path.Clean(strings.TrimPrefix(s, "/"))) {
 			return false
 		}
 	}
 	for _, e := range r.Empty {
 		dir := path.Clean(strings.TrimPrefix(e.Path, "/"))
-		if p != dir && within(p, dir) && !kept(strings.TrimPrefix(p, dir+"/"), e.Keep) {
+		if block.Match(dir, p) || !block.WithinMatch(p, dir) {
+			continue
+		}
+		// p lies in a match of dir: what it is relative to that folder
+		rel := strings.Join(strings.Split(p, "/")[strings.Count(dir, "/")+1:], "/")
+		if !kept(rel, e.Keep) {
 			return false
 		}
 	}
@@ -223,11 +229,6 @@ func (r *Replicate) deletable(p string) bool {
 func kept(rel string, keep []string) bool {
 	top, _, _ := strings.Cut(rel, "/")
 	return strings.HasPrefix(top, ".") || slices.Contains(keep, top)
-}
-
-// within reports whether p is dir or inside it.
-func within(p, dir string) bool {
-	return p == dir || strings.HasPrefix(p, dir+"/")
 }
 
 // createScript streams the tree under root as tar on stdout: exactly the

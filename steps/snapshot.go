@@ -429,13 +429,6 @@ func (s *Snapshot) Diff(ctx context.Context, src facts.Source) (*plan.Change, er
 	return c, nil
 }
 
-// plural: "1 snapshot", "3 snapshots".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return strconv.Itoa(n) + " " + noun + "s"
-}
 
 // ApplyScript deletes what the plan listed, under the lock the runs
 // take, never the newest complete snapshot there is then.

@@ -56,6 +56,18 @@ type HostsApplier interface {
 	ApplyHosts(ctx context.Context, hosts map[string]transport.Host, c *plan.Change, r Reporter) error
 }
 
+// Expander is a Step that stands for steps only facts can name: a
+// dynamic_dir "sites/*/files" is one relocation per folder the primary's
+// tree holds there. The planner gathers its facts with every other
+// step's, asks Expand for the steps, gathers theirs in one more round
+// trip per node, and plans them as well, each in the expander's place:
+// the same site and block, the same relations. Its own change is a NoOp
+// that says what it stands for.
+type Expander interface {
+	Step
+	Expand(ctx context.Context, src facts.Source) ([]Step, error)
+}
+
 // Writer is a Step that writes files on its node: steps of one node that
 // write the same file run one after the other, in the order they were
 // declared, so no two edits race.

@@ -17,38 +17,89 @@ import (
 )
 
 func passwd(uid, gid int) string {
-	return fmt.Sprintf("www-data:x:%d:%d:www-data:/var/www:/usr/sbin/nologin\nwww-data:x:%d:", uid, gid, gid)
+	return fmt.Sprintf("aegir:x:%d:%d:aegir:/var/aegir:/bin/sh\naegir:x:%d:", uid, gid, gid)
 }
 
+func group(name string, gid int) string { return fmt.Sprintf("%s:x:%d:", name, gid) }
+
 func TestUserIDsDiff(t *testing.T) {
+	type node map[string]string // fact key → output
+	ref := node{"user:aegir": passwd(1000, 1000), "group:www-data": group("www-data", 33)}
 	for _, tt := range []struct {
-		name      string
-		here, ref string
-		want      plan.Change
+		name    string
+		fix     bool
+		here    node
+		ref     node
+		want    plan.Change
+		wantErr []string
 	}{
-		{"equal", passwd(33, 33), passwd(33, 33), plan.Change{Action: plan.NoOp, Reason: "www-data is uid 33 gid 33 as on web1"}},
-		{"missing here", "", passwd(1001, 1002), plan.Change{Action: plan.Create,
-			Summary: "create user www-data (uid 1001) and group www-data (gid 1002) as on web1",
-			Payload: json.RawMessage(`{"uid":1001,"gid":1002,"group":"www-data"}`)}},
-		{"different", passwd(33, 33), passwd(1001, 33), plan.Change{Action: plan.Conflict,
-			Reason: "www-data is uid 33 gid 33 on web2 but uid 1001 gid 33 on web1: files on shared storage would change owner; renumber it by hand"}},
-		{"missing on reference", passwd(33, 33), "", plan.Change{Action: plan.Conflict,
-			Reason: "user www-data does not exist on the reference node web1"}},
+		{name: "equal", here: node{"user:aegir": passwd(1000, 1000), "group:aegir": group("aegir", 1000), "group:www-data": group("www-data", 33)},
+			want: plan.Change{Action: plan.NoOp, Reason: "aegir is uid 1000 gid 1000, group www-data gid 33 as on web1"}},
+		{name: "missing here", here: node{"user:aegir": "", "group:aegir": "", "group:www-data": group("www-data", 33)},
+			want: plan.Change{Action: plan.Create,
+				Summary: "create user aegir (uid 1000) and group aegir (gid 1000) as on web1",
+				Payload: json.RawMessage(`{"uid":1000,"gid":1000,"group":"aegir","site_group":"www-data","site_gid":33,"home":"/var/aegir"}`)}},
+		{name: "site group missing here", here: node{"user:aegir": passwd(1000, 1000), "group:aegir": group("aegir", 1000), "group:www-data": ""},
+			want: plan.Change{Action: plan.Create,
+				Summary: "create group www-data (gid 33) as on web1",
+				Payload: json.RawMessage(`{"uid":1000,"gid":1000,"group":"aegir","site_group":"www-data","site_gid":33}`)}},
+		{name: "different numbers", here: node{"user:aegir": passwd(1001, 1001), "group:aegir": group("aegir", 1001), "group:www-data": group("www-data", 34)},
+			wantErr: []string{"site aegir: aegir uid is 1001 on web2 but 1000 on web1, aegir gid is 1001 on web2 but 1000 on web1, www-data gid is 34 on web2 but 33 on web1",
+				"(aegir is uid 1000 gid 1000, group www-data gid 33 on web1)",
+				"usermod -u 1000 aegir && groupmod -g 1000 aegir && groupmod -g 33 www-data && " +
+					"find /var/aegir /var/aegir/config -xdev -uid 1001 -exec chown -h 1000 {} + && " +
+					"find /var/aegir /var/aegir/config -xdev -gid 1001 -exec chgrp -h 1000 {} + && " +
+					"find /var/aegir /var/aegir/config -xdev -gid 34 -exec chgrp -h 33 {} +",
+				"set fix_ids = true"}},
+		{name: "fix_ids renumbers", fix: true,
+			here: node{"user:aegir": passwd(1001, 1001), "group:aegir": group("aegir", 1001), "group:www-data": group("www-data", 33),
+				"ids-taken:[1000]:[1000]": "", `owned-files:["/var/aegir" "/var/aegir/config"]:[1001]:[1001]`: "42"},
+			want: plan.Change{Action: plan.Update,
+				Summary: "fix_ids: give aegir web1's numbers (aegir uid 1001 → 1000, aegir gid 1001 → 1000) and re-own 42 entries in /var/aegir, /var/aegir/config, never through a mount",
+				Payload: json.RawMessage(`{"uid":1000,"gid":1000,"group":"aegir","site_group":"www-data","site_gid":33,` +
+					`"renumber":{"uid":1001,"gid":1001,"site_gid":33,"places":["/var/aegir","/var/aegir/config"]}}`)}},
+		{name: "fix_ids with the number taken", fix: true,
+			here: node{"user:aegir": passwd(1001, 1000), "group:aegir": group("aegir", 1000), "group:www-data": group("www-data", 33),
+				"ids-taken:[1000]:[]": "uid 1000 is user bob"},
+			wantErr: []string{"fix_ids cannot give aegir the numbers it has on web1: on web2 uid 1000 is user bob"}},
+		{name: "missing on the primary", here: node{"user:aegir": passwd(1000, 1000)}, ref: node{"user:aegir": "", "group:www-data": group("www-data", 33)},
+			wantErr: []string{"site aegir: user aegir does not exist on web1, the primary"}},
+		{name: "primary group differs", here: node{"user:aegir": "aegir:x:1000:100::/var/aegir:/bin/sh\nusers:x:100:", "group:aegir": group("aegir", 1000), "group:www-data": group("www-data", 33)},
+			wantErr: []string{"aegir's primary group is users (100) on web2 but aegir on web1", "usermod -g aegir aegir"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			s := &UserIDs{NodeName: "web2", Owner: "www-data", Reference: "web1"}
-			src := factFixtures{"web2": {"user:www-data": section(tt.here)}, "web1": {"user:www-data": section(tt.ref)}}
-			for _, nf := range s.Facts() {
-				if _, ok := src[nf.Node][nf.Fact.Key()]; !ok {
-					t.Fatalf("declares %s on %s, which Diff does not read", nf.Fact.Key(), nf.Node)
-				}
+			s := &UserIDs{NodeName: "web2", Site: "aegir", Owner: "aegir", Group: "www-data", Reference: "web1", FixIDs: tt.fix, Places: []string{"/var/aegir/config"}}
+			r := tt.ref
+			if r == nil {
+				r = ref
+			}
+			src := factFixtures{"web1": {}, "web2": {}}
+			for k, v := range r {
+				src["web1"][k] = section(v)
+			}
+			for k, v := range tt.here {
+				src["web2"][k] = section(v)
 			}
 			got, err := s.Diff(context.Background(), src)
+			if tt.wantErr != nil {
+				if err == nil {
+					t.Fatalf("no error; plan %+v", got)
+				}
+				for _, w := range tt.wantErr {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("error lacks %q:\n%v", w, err)
+					}
+				}
+				return
+			}
 			failOn(t, err)
 			want := tt.want
-			want.ID, want.Node, want.Kind, want.Target = "web2/users/www-data", "web2", "users", "www-data"
+			want.ID, want.Node, want.Kind, want.Target = "web2/users/aegir", "web2", "users", "aegir"
 			if d := cmp.Diff(&want, got); d != "" {
 				t.Errorf("(-want +got):\n%s", d)
+			}
+			if got.Action != plan.NoOp {
+				goldenScript(t, "users", strings.ReplaceAll(tt.name, " ", "-"), s.ApplyScript(got))
 			}
 		})
 	}

@@ -56,13 +56,16 @@ func compileWritable(u *Unit) ([]Entry, hashicl.Diagnostics) {
 		if inside && n != site.Primary {
 			continue
 		}
-		out = append(out, Entry{
-			Site: site.Name,
-			Step: &Perms{
-				NodeName: n, Site: site.Name, Root: site.Root, Dir: d.Label,
+		perms := func(dir string) Step {
+			return &Perms{
+				NodeName: n, Site: site.Name, Root: site.Root, Dir: dir,
 				Owner: site.Owner, Group: site.Group, Mode: d.String("mode"), OnlyTarget: isShared, Shallow: inside,
 				FollowRootLink: site.FollowRootLink, Via: via, ViaTarget: viaTarget,
-			},
+			}
+		}
+		out = append(out, Entry{
+			Site: site.Name,
+			Step: site.each(n, "perms", d.Label, perms),
 			After: []Ref{
 				{Site: site.Name, Node: n, Kind: "relocate"},
 				{Site: site.Name, Node: n, Kind: "replicate"},

@@ -14,10 +14,11 @@ storage "nas" {
   type   = "nfs"
   server = "files"
   export = "/srv/nas"
-  mount  = "/srv/nas"
+  mount  = "/srv/nas/share"
 }
 
-# files both exports /srv/nas and, as a web node, mounts the storage there
+# files both exports /srv/nas and, as a web node, mounts the storage inside
+# it (at the export's own path it would serve it in place: the Pack mode)
 site "clash" {
   root    = "/var/www/clash"
   primary = "web1"
@@ -27,7 +28,7 @@ site "clash" {
 
 # a root inside the mount point would replicate the storage itself
 site "inside" {
-  root    = "/srv/nas/site"
+  root    = "/srv/nas/share/site"
   primary = "web1"
   nodes   = ["web1"]
   storage = "nas"

@@ -44,3 +44,11 @@ storage "typo_server" {
   mount  = "/mnt/f"
   allow  = ["10.0.0.0/24"]
 }
+
+storage "mount_over_hides" {
+  type       = "sshfs"
+  server     = "files"
+  export     = "/srv/f"
+  mount      = "/mnt/f"
+  mount_over = "hide"
+}
