@@ -429,7 +429,6 @@ func (s *Snapshot) Diff(ctx context.Context, src facts.Source) (*plan.Change, er
 	return c, nil
 }
 
-
 // ApplyScript deletes what the plan listed, under the lock the runs
 // take, never the newest complete snapshot there is then.
 func (s *Snapshot) ApplyScript(c *plan.Change) string {
