@@ -28,7 +28,9 @@ const (
 	wpRoot       = "/var/www/wordpress"
 	wpDBPassword = "wp-Lab-p4ss-7q2"
 	wpAdminPass  = "Adm1n-lab-pass-9x"
-	wpState      = "/var/lib/shoal/wordpress/blog"
+	// the slaves' replication login
+	wpReplPassword = "r3pl-lab-pass-5k"
+	wpState        = "/var/lib/shoal/wordpress/blog"
 )
 
 var wpWeb = []string{"web1", "web2", "web3"}
@@ -142,6 +144,61 @@ func TestWordPressEndToEnd(t *testing.T) {
 	}
 
 	s.snapshots(t)
+	s.replication(t)
+}
+
+// replication: with database = "replication" one apply makes MariaDB on
+// the master write a binary log and each slave replicate it, and a post
+// published on the master then shows on the slaves at once, without
+// their jobs.
+func (s *wpSite) replication(t *testing.T) {
+	onEach(wpWeb, func(h string) { s.mariaDBUnderInit(t, h) })
+	writeFile(t, s.vars, fmt.Sprintf("lab_net = %q\ndb_password = %q\nsnapshot_keep = 2\ndatabase = \"replication\"\nreplication_password = %q\n",
+		s.net(), wpDBPassword, wpReplPassword))
+	r := s.shoalRun(t, "apply", "--yes")
+	if r.code != 0 {
+		t.Fatalf("apply with database = replication: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if strings.Contains(r.stdout+r.stderr, wpReplPassword) {
+		t.Errorf("the apply printed the replication password:\n%s", r.stdout)
+	}
+	if r := s.shoalRun(t, "plan", "--detailed-exitcode"); r.code != 0 {
+		t.Errorf("plan after switching to replication: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	post := s.publish(t, "Replicated at once", "instant.png", wpImage(0x5a))
+	for _, slave := range []string{"web2", "web3"} {
+		status := s.run(t, slave, `mysql -e 'SHOW SLAVE STATUS\G' | grep -E 'Slave_(IO|SQL)_Running:|Master_Host:'`)
+		if strings.Count(status, ": Yes") != 2 || !strings.Contains(status, "Master_Host: "+s.addr["web1"]) {
+			t.Errorf("%s does not replicate the master:\n%s", slave, status)
+		}
+		var title string
+		for range 50 {
+			title = s.run(t, slave, `mysql -N wordpress -e "SELECT post_title FROM wp_posts WHERE ID = `+post.id+`"`)
+			if title != "" {
+				break
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		if title != post.title+"\n" {
+			t.Errorf("%s: the post published on the master is %q there", slave, title)
+		}
+		if out, _, err := s.try(slave, `mysql -u wordpress -p`+wpDBPassword+` wordpress -e "DELETE FROM wp_posts WHERE ID = `+post.id+`"`); err == nil {
+			t.Errorf("%s is not read-only: the site's user deleted a post\n%s", slave, out)
+		}
+	}
+}
+
+// mariaDBUnderInit hands a host's MariaDB, its data as it is, to
+// Debian's init script, which reads /etc/mysql (where the recipe writes
+// its replication settings) and which a service block restarts.
+func (s *wpSite) mariaDBUnderInit(t *testing.T, host string) {
+	t.Helper()
+	s.run(t, host, `set -e
+printf '[mariadbd]\ndatadir = `+wpMariaDBDir+`\ninnodb_buffer_pool_size = 16M\n' > /etc/mysql/mariadb.conf.d/99-shoal-lab.cnf
+mysqladmin shutdown
+i=0
+while [ -e /run/mysqld/mysqld.pid ] && [ "$i" -lt 100 ]; do i=$((i + 1)); sleep 0.1; done
+/etc/init.d/mariadb start >/dev/null`)
 }
 
 // snapshots: apply took one before it changed the master; two runs of

@@ -235,11 +235,12 @@ replicate)
 		;;
 	esac
 	pull_dump
-	pos=$(sed -n "s/^-- SET GLOBAL gtid_slave_pos='\([0-9,-]*\)';\$/\1/p" "$state/incoming/$db.sql" | head -n 1)
-	if [ -z "$pos" ]; then
+	# the position may be empty: a binary log with nothing in it yet
+	if ! grep -q "^-- SET GLOBAL gtid_slave_pos='[0-9,-]*';\$" "$state/incoming/$db.sql"; then
 		echo "wp-sync: the master's dump of $db records no replication position (is the master's database = replication, its binary log on?)" >&2
 		exit 1
 	fi
+	pos=$(sed -n "s/^-- SET GLOBAL gtid_slave_pos='\([0-9,-]*\)';\$/\1/p" "$state/incoming/$db.sql" | head -n 1)
 	quoted=$(printf '%s' "$password" | sed -e 's/\\/\\\\/g' -e "s/'/\\\\'/g")
 	mysql -e 'STOP SLAVE' || true
 	mysql "$db" < "$state/incoming/$db.sql"
