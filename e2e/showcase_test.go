@@ -18,7 +18,6 @@ rm -rf /var/www/showcase
 mkdir -p /var/www/showcase/config /var/www/showcase/assets/css /var/www/showcase/cache
 echo '<?php echo "showcase";' > /var/www/showcase/index.php
 echo 'body { color: teal }' > /var/www/showcase/assets/css/site.css
-echo 'pulled' > /var/www/showcase/assets/.pulled
 echo 'primary cache' > /var/www/showcase/cache/page.html
 `)
 	for _, h := range []string{"web1", "web2"} {

@@ -19,13 +19,22 @@ type Set struct {
 	mu       sync.Mutex
 	cache    map[string]map[string]Section // node → key → section
 	inflight map[string]chan struct{}      // node+key being fetched by a Get: others wait for it
+	volatile map[string]bool               // keys of Volatile facts: left out of Digest
+}
+
+// Volatile is a Fact whose value moves on its own between two reads (a
+// filesystem's free space): it informs a plan but does not make a saved
+// plan stale; the step re-checks it when it applies.
+type Volatile interface {
+	Fact
+	Volatile() bool
 }
 
 var _ Source = (*Set)(nil)
 
 // NewSet returns a Set that reaches nodes through hosts.
 func NewSet(hosts map[string]transport.Host) *Set {
-	return &Set{hosts: hosts, cache: map[string]map[string]Section{}, inflight: map[string]chan struct{}{}}
+	return &Set{hosts: hosts, cache: map[string]map[string]Section{}, inflight: map[string]chan struct{}{}, volatile: map[string]bool{}}
 }
 
 // Gather fetches all of fs from node in one round trip and caches them.
@@ -52,6 +61,11 @@ func (s *Set) Gather(ctx context.Context, node string, fs []Fact) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for _, f := range fs {
+		if v, ok := f.(Volatile); ok && v.Volatile() {
+			s.volatile[f.Key()] = true
+		}
+	}
 	if s.cache[node] == nil {
 		s.cache[node] = map[string]Section{}
 	}
@@ -102,14 +116,17 @@ func (s *Set) Has(node string, f Fact) bool {
 	return ok
 }
 
-// Digest is a hash of every fact gathered from node so far; a saved plan
-// records it and apply refuses the plan when it has changed.
+// Digest is a hash of every fact gathered from node so far but the
+// Volatile ones; a saved plan records it and apply refuses the plan when
+// it has changed.
 func (s *Set) Digest(node string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	keys := make([]string, 0, len(s.cache[node]))
 	for k := range s.cache[node] {
-		keys = append(keys, k)
+		if !s.volatile[k] {
+			keys = append(keys, k)
+		}
 	}
 	sort.Strings(keys)
 	h := sha256.New()

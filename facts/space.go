@@ -21,6 +21,10 @@ type FreeSpace struct {
 
 func (f FreeSpace) Key() string { return "free:" + f.Path + " for " + f.For }
 
+// Volatile: free space moves with every write on the filesystem; the
+// move checks for room again as it copies.
+func (FreeSpace) Volatile() bool { return true }
+
 // Command prints "<available bytes>", or "-" when For is not a folder.
 func (f FreeSpace) Command() string {
 	return spaceCommand([]FreeSpace{f}, `function section(key, out) { printf "%s", out }
