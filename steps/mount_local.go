@@ -79,29 +79,33 @@ func (m *Mount) MountCommand() string {
 	return "mount -- " + shell.Quote(m.MountPoint)
 }
 
-// Script mounts the mount point with MountCommand once it exists and is
-// empty, or, with MoveAside, once its own files are renamed away; a
-// mounted mount point is left alone.
+// Script mounts the mount point from fstab once it exists and is empty,
+// or, with MoveAside, once its own files are renamed away; a mounted
+// mount point is left alone.
 func (m *Mount) Script() string {
-	mount := m.MountCommand()
-	return fmt.Sprintf(`set -e
-mp=%s
-aside=%s
-move_aside=%t
+	fstab := ""
+	if m.Fstab != "" && m.Fstab != DefaultFstab {
+		fstab = m.Fstab
+	}
+	return shell.Script(mountBody, shell.Bind("mp", m.MountPoint), shell.Bind("aside", m.MountPoint+asideSuffix),
+		shell.Bind("move_aside", yesNo(m.MoveAside)), shell.Bind("fstab", fstab))
+}
+
+const mountBody = `set -e
 mkdir -p -- "$mp"
 if mountpoint -q -- "$mp"; then exit 0; fi
 if [ -n "$(find "$mp" -mindepth 1 -maxdepth 1 -print -quit)" ]; then
-  if [ "$move_aside" != true ]; then
-    echo "$mp holds local files: mounting would hide them" >&2; exit 3
-  fi
-  if [ -L "$mp" ] || [ -e "$aside" ] || [ -L "$aside" ]; then
-    echo "$mp is a symlink, or $aside exists already: not moving anything" >&2; exit 3
-  fi
-  mv -T -- "$mp" "$aside"
-  mkdir -- "$mp"
-  chown --reference="$aside" -- "$mp"
-  chmod --reference="$aside" -- "$mp"
-  echo "moved $mp's own files to $aside"
+	if [ "$move_aside" != yes ]; then
+		echo "$mp holds local files: mounting would hide them" >&2; exit 3
+	fi
+	if [ -L "$mp" ] || [ -e "$aside" ] || [ -L "$aside" ]; then
+		echo "$mp is a symlink, or $aside exists already: not moving anything" >&2; exit 3
+	fi
+	mv -T -- "$mp" "$aside"
+	mkdir -- "$mp"
+	chown --reference="$aside" -- "$mp"
+	chmod --reference="$aside" -- "$mp"
+	echo "moved $mp's own files to $aside"
 fi
-%s`, shell.Quote(m.MountPoint), shell.Quote(m.MountPoint+asideSuffix), m.MoveAside, mount)
-}
+if [ -n "$fstab" ]; then mount -T "$fstab" -- "$mp"; else mount -- "$mp"; fi
+`

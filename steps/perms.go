@@ -136,28 +136,30 @@ func (s *Perms) ApplyScript(*plan.Change) string {
 	if s.validate() != nil {
 		return ""
 	}
-	top := `"$d"`
-	if s.OnlyTarget {
-		top = `"$d/"`
-	}
-	recurse, depth := "-R -P -h ", ""
-	if s.Shallow {
-		recurse, depth = "-h ", " -maxdepth 0"
-	}
-	script := `set -e
-R=` + shell.Quote(s.Root) + ` D=` + shell.Quote(path.Clean(s.Dir)) + ` FR=` + yesNo(s.FollowRootLink) +
-		` VIA=` + shell.Quote(s.Via) + ` VT=` + shell.Quote(s.ViaTarget) + `
-` + beneathCheck + `shoal_beneath
-d=` + shell.Quote(s.folder()) + `
-if [ -L "$d" ] && [ ` + fmt.Sprint(!s.OnlyTarget) + ` = true ]; then exit 0; fi
-if [ ! -e "$d" ] && [ ! -L "$d" ]; then mkdir -p -- "$d"; fi
-chown ` + recurse + `-- ` + shell.Quote(s.Owner+":"+s.Group) + ` ` + top + `
-`
-	if s.Mode != "" {
-		script += `find ` + top + depth + ` -type d ! -perm ` + shell.Quote(s.Mode) + ` -exec chmod ` + shell.Quote(s.Mode) + ` {} +` + "\n"
-	}
-	return script
+	return shell.Script(permsBody, shell.Bind("R", s.Root), shell.Bind("D", path.Clean(s.Dir)),
+		shell.Bind("FR", yesNo(s.FollowRootLink)), shell.Bind("VIA", s.Via), shell.Bind("VT", s.ViaTarget),
+		shell.Bind("d", s.folder()), shell.Bind("only_target", yesNo(s.OnlyTarget)), shell.Bind("shallow", yesNo(s.Shallow)),
+		shell.Bind("owner", s.Owner+":"+s.Group), shell.Bind("mode", s.Mode))
 }
+
+// permsBody owns $d (and, but shallow, everything under it) with lchown
+// semantics: links themselves, never what they point to. With only_target
+// (the primary's own link to the storage) "$d/" enters that one link and
+// nothing further.
+const permsBody = `set -e
+` + beneathCheck + `shoal_beneath
+if [ -L "$d" ] && [ "$only_target" != yes ]; then exit 0; fi
+if [ ! -e "$d" ] && [ ! -L "$d" ]; then mkdir -p -- "$d"; fi
+top=$d
+if [ "$only_target" = yes ]; then top=$d/; fi
+if [ "$shallow" = yes ]; then
+	chown -h -- "$owner" "$top"
+	if [ -n "$mode" ]; then find "$top" -maxdepth 0 -type d ! -perm "$mode" -exec chmod "$mode" {} +; fi
+else
+	chown -R -P -h -- "$owner" "$top"
+	if [ -n "$mode" ]; then find "$top" -type d ! -perm "$mode" -exec chmod "$mode" {} +; fi
+fi
+`
 
 func withMode(mode string) string {
 	if mode == "" {

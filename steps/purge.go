@@ -113,31 +113,37 @@ func (s *Purge) ApplyScript(c *plan.Change) string {
 	if checkSiteFolder(s.NodeName, s.Root, s.Dir) != nil {
 		return ""
 	}
-	chown := ""
-	if s.Owner != "" {
-		chown = `chown -- ` + shell.Quote(s.Owner) + ` "$d"`
+	keep := make([]string, len(s.Keep))
+	for i, k := range s.Keep {
+		keep[i] = escapeName(k)
 	}
-	keep := ""
-	for _, k := range s.Keep {
-		keep += " ! -name " + shell.Quote(escapeName(k))
-	}
-	return `set -e
-R=` + shell.Quote(s.Root) + ` D=` + shell.Quote(path.Clean(s.Dir)) + ` FR=` + yesNo(s.FollowRootLink) + `
+	return shell.Script(purgeBody, shell.Bind("R", s.Root), shell.Bind("D", path.Clean(s.Dir)),
+		shell.Bind("FR", yesNo(s.FollowRootLink)), shell.Bind("owner", s.Owner), shell.BindLines("keep", keep))
+}
+
+// purgeBody empties $R/$D but for its top-level dot-files and the names
+// in $keep (find patterns, one a line), never through a link.
+const purgeBody = `set -e
 ` + beneathCheck + `shoal_beneath
 d=$R/$D
 if [ -L "$d" ]; then echo "$d is a symlink: not purging through it" >&2; exit 1; fi
 if [ ! -e "$d" ]; then
 	mkdir -p -- "$d"
-	` + chown + `
+	if [ -n "$owner" ]; then chown -- "$owner" "$d"; fi
 fi
 [ -d "$d" ] || { echo "$d is not a folder" >&2; exit 1; }
 cd -P -- "$d"
 real=$PWD
 cd -P -- "$R"
 [ "$real" = "$PWD/$D" ] || { echo "$d leads to $real through a symlink: not purging" >&2; exit 1; }
-find "$real" -mindepth 1 -maxdepth 1 ! -name '.*'` + keep + ` -exec rm -rf -- {} +
+set --
+while IFS= read -r k; do
+	if [ -n "$k" ]; then set -- "$@" ! -name "$k"; fi
+done <<KEEP
+$keep
+KEEP
+find "$real" -mindepth 1 -maxdepth 1 ! -name '.*' "$@" -exec rm -rf -- {} +
 `
-}
 
 // escapeName makes find -name match name literally.
 func escapeName(name string) string {
