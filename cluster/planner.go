@@ -41,6 +41,7 @@ func (pl *Planner) Plan(ctx context.Context, c *Compiled, configDigest string) (
 	pl.gather(ctx, set, c.compiled, nodeErr)
 	entries, g := pl.expand(ctx, set, c, nodeErr)
 	c.Entries, c.graph = entries, g
+	src := failedNodes{Source: set, errs: nodeErr}
 
 	changes := make([]*plan.Change, len(entries))
 	diffErr := make([]error, len(entries))
@@ -55,7 +56,7 @@ func (pl *Planner) Plan(ctx context.Context, c *Compiled, configDigest string) (
 				return
 			}
 		}
-		ch, err := e.Step.Diff(ctx, set)
+		ch, err := e.Step.Diff(ctx, src)
 		if err != nil {
 			diffErr[i] = fmt.Errorf("%s: %w", e.Step.ID(), err)
 			return
@@ -84,11 +85,14 @@ func (pl *Planner) Plan(ctx context.Context, c *Compiled, configDigest string) (
 		}
 	}
 
+	needed := neededNodes(entries)
 	p := &plan.Plan{Version: plan.PlanVersion, ConfigDigest: configDigest}
 	for _, n := range pl.Nodes {
 		st := &plan.NodeState{Name: n}
 		if err := nodeErr[n]; err != nil {
-			st.Error = err.Error()
+			if needed[n] {
+				st.Error = err.Error()
+			}
 		} else if _, ok := pl.Hosts[n]; ok {
 			st.FactsDigest = set.Digest(n)
 		}
@@ -172,12 +176,40 @@ func failed(s steps.Step, nodeErr map[string]error, mu *sync.Mutex) bool {
 	return false
 }
 
-// gather fetches, per node, every fact the entries declare that set does
-// not hold yet, in one round trip.
+// neededNodes are the nodes a plan can't do without: those its entries
+// run on and those whose facts they must have. A node read only for
+// optional facts may be down: the steps that read it say what that means.
+func neededNodes(entries []steps.Entry) map[string]bool {
+	needed := map[string]bool{}
+	for _, e := range entries {
+		needed[e.Step.Node()] = true
+		for _, nf := range e.Step.Facts() {
+			needed[nf.Node] = true
+		}
+	}
+	return needed
+}
+
+// failedNodes answers facts of the nodes that could not be reached or
+// read with that node's error, without trying them again.
+type failedNodes struct {
+	facts.Source
+	errs map[string]error
+}
+
+func (s failedNodes) Get(ctx context.Context, node string, f facts.Fact) (facts.Section, error) {
+	if err := s.errs[node]; err != nil {
+		return facts.Section{}, err
+	}
+	return s.Source.Get(ctx, node, f)
+}
+
+// gather fetches, per node, every fact the entries declare (optional ones
+// too) that set does not hold yet, in one round trip.
 func (pl *Planner) gather(ctx context.Context, set *facts.Set, entries []steps.Entry, nodeErr map[string]error) {
 	perNode := map[string][]facts.Fact{}
 	for _, e := range entries {
-		for _, nf := range e.Step.Facts() {
+		for _, nf := range steps.AllFacts(e.Step) {
 			if !set.Has(nf.Node, nf.Fact) {
 				perNode[nf.Node] = append(perNode[nf.Node], nf.Fact)
 			}

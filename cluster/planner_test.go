@@ -339,3 +339,55 @@ func TestFollowerOfNothingIsLeftAlone(t *testing.T) {
 		t.Errorf("want a NoOp left alone, got %+v", p.Changes[0])
 	}
 }
+
+// pollStep reads, optionally, one fact on each of its peers and reports
+// which it could not read: a step that must keep going when a node it
+// only looks at is down (dns keeping a web node's record).
+type pollStep struct {
+	node  string
+	peers []string
+}
+
+func (s *pollStep) ID() string              { return s.node + "/poll/x" }
+func (s *pollStep) Kind() string            { return "poll" }
+func (s *pollStep) Node() string            { return s.node }
+func (s *pollStep) Facts() []steps.NodeFact { return nil }
+func (s *pollStep) OptionalFacts() []steps.NodeFact {
+	var out []steps.NodeFact
+	for _, p := range s.peers {
+		out = append(out, steps.NodeFact{Node: p, Fact: echoFact{"up"}})
+	}
+	return out
+}
+func (s *pollStep) Diff(ctx context.Context, src facts.Source) (*plan.Change, error) {
+	var down []string
+	for _, p := range s.peers {
+		if _, err := src.Get(ctx, p, echoFact{"up"}); err != nil {
+			down = append(down, p+": "+err.Error())
+		}
+	}
+	return &plan.Change{Node: s.node, Kind: "poll", Target: "x", Action: plan.NoOp, Reason: strings.Join(down, "; ")}, nil
+}
+
+// TestPlanReadsOptionalFactsOfNodesThatMayBeDown: a node read only for
+// optional facts that can't be reached neither fails the step that reads
+// it nor the plan; the step sees the node's own error.
+func TestPlanReadsOptionalFactsOfNodesThatMayBeDown(t *testing.T) {
+	entries := relateByHand(t, []steps.Entry{{Step: &pollStep{node: "dns", peers: []string{"web1", "web2"}}}})
+	pl := &Planner{
+		Nodes:    []string{"dns", "web1", "web2"},
+		Hosts:    local("dns", "web1"),
+		DialErrs: map[string]error{"web2": errors.New("web2 (10.77.0.12:22): dial: connection refused")},
+		Parallel: 2,
+	}
+	p, set := pl.Plan(context.Background(), entries, "d")
+	if len(p.Failed()) != 0 {
+		t.Errorf("a node read only for optional facts failed the plan: %+v", p.Failed())
+	}
+	if len(p.Changes) != 1 || p.Changes[0].Reason != "web2: web2 (10.77.0.12:22): dial: connection refused" {
+		t.Fatalf("the step should see web2's own error, and only web2's: %+v", p.Changes)
+	}
+	if got := set.Keys("web1"); len(got) != 1 || got[0] != "echo:up" {
+		t.Errorf("web1's optional fact was not gathered with its others: %v", got)
+	}
+}

@@ -70,6 +70,12 @@ type result struct {
 // shoal runs the binary with the lab's ssh_config, in the repo root.
 func shoal(t *testing.T, args ...string) result {
 	t.Helper()
+	return shoalOn(t, sshConfig, args...)
+}
+
+// shoalOn runs the binary with the ssh_config of a lab of its own.
+func shoalOn(t *testing.T, sshConfig string, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(shoalBin, append([]string{"-F", sshConfig}, args...)...)
 	cmd.Dir = repoRoot
 	cmd.Env = append(os.Environ(), "NO_COLOR=1")
@@ -85,7 +91,8 @@ func shoal(t *testing.T, args ...string) result {
 	return result{code, out.String(), errb.String()}
 }
 
-// onHost runs a shell script on a lab host with the system's ssh client.
+// onHost runs a shell script on a host of the package's lab with the
+// system's ssh client.
 func onHost(t *testing.T, host, script string) string {
 	t.Helper()
 	return onLabHost(t, sshConfig, host, script)

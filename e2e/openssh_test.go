@@ -124,10 +124,7 @@ site "openssh" {
 // shoalWith runs shoal with config as its ssh_config instead of the lab's.
 func shoalWith(t *testing.T, config string, args ...string) result {
 	t.Helper()
-	saved := sshConfig
-	sshConfig = config
-	defer func() { sshConfig = saved }()
-	return shoal(t, args...)
+	return shoalOn(t, config, args...)
 }
 
 // addLabUser makes user a login on host with the lab's key (password "*",

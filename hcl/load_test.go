@@ -7,6 +7,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -203,4 +204,35 @@ func blockLines(blocks []*block.Decl) []string {
 		out = append(out, line)
 	}
 	return out
+}
+
+// TestMissingParamIsReportedOnce: a param a site does not set is one
+// error at the site's params, not one more at every block that reads it.
+func TestMissingParamIsReportedOnce(t *testing.T) {
+	_, diags := loadString(t, `
+node "web1" {}
+recipe "app" {
+  param "db_password" {
+    sensitive = true
+  }
+  file "db" {
+    path    = "/etc/app/db.conf"
+    content = "password=${param.db_password}\n"
+  }
+  cron "backup" {
+    schedule = "@daily"
+    command  = "backup --user ${param.db_user}"
+  }
+  param "db_user" {}
+}
+site "s" {
+  recipe  = "app"
+  root    = "/var/www/s"
+  primary = "web1"
+  nodes   = ["web1"]
+}
+`)
+	if strings.Count(diags, "Error: ") != 2 || strings.Count(diags, "Error: Missing param") != 2 {
+		t.Errorf("want one Missing param error per param and nothing else:\n%s", diags)
+	}
 }

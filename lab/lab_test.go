@@ -116,6 +116,9 @@ func TestLabSSHFS(t *testing.T) {
 	if diff := cmp.Diff("/work: /home: /root: .ssh /tmp:", hidden); diff != "" {
 		t.Errorf("web1 sees this machine's folders (-want +got):\n%s", diff)
 	}
+	if got := sshRun(t, lab, "web1", "stat -c %a /run/lock"); got != "1777" {
+		t.Errorf("/run/lock on web1 has mode %q, want 1777 as at boot (jobs keep their flock files there)", got)
+	}
 	if got := sshRun(t, lab, "web1", "ip route show default"); got != "" {
 		t.Errorf("web1 has a route out: %s", got)
 	}

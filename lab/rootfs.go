@@ -165,12 +165,13 @@ func mountSystem(s hostSpec) error {
 	if err := os.Mkdir(root+"/run/sshd", 0o755); err != nil { // sshd's privilege separation dir
 		return err
 	}
-	// /run/lock, as systemd's tmpfiles make it on Debian: flock(1) users
-	// (cron jobs) and init scripts expect it.
+	// /run/lock, as systemd's tmpfiles make it on Debian: sticky and
+	// world-writable; flock(1) users (cron jobs) and init scripts expect it.
+	// (os.Chmod takes Go's mode bits: 0o1777 would drop the sticky bit.)
 	if err := os.Mkdir(root+"/run/lock", 0o755); err != nil {
 		return err
 	}
-	if err := os.Chmod(root+"/run/lock", 0o1777); err != nil {
+	if err := os.Chmod(root+"/run/lock", 0o777|os.ModeSticky); err != nil {
 		return err
 	}
 	if s.NASMount != "" {

@@ -58,6 +58,10 @@ func TestEveryRecipeLoads(t *testing.T) {
 node "web2" {
   address = "10.0.0.12"
 }
+node "dns" {
+  address = "10.0.0.53"
+  roles   = ["dns"]
+}
 storage "nas" {
   type  = "mounted"
   mount = "/mnt/nas"
@@ -220,7 +224,9 @@ site "d" {
 }
 
 // TestShownRecipesLoadAgain: what `shoal recipes show` prints of each
-// built-in recipe, every default spelled out, loads as a recipe again.
+// built-in recipe, every default spelled out, loads as a recipe again
+// (beside a copy of the recipe's own folder, which its templatefile()
+// calls read, as a user taking the recipe over would copy it).
 func TestShownRecipesLoadAgain(t *testing.T) {
 	l := hcl.NewLoader(steps.BlockKinds())
 	empty := filepath.Join(t.TempDir(), "empty.hcl")
@@ -238,7 +244,7 @@ func TestShownRecipesLoadAgain(t *testing.T) {
 				t.Fatal(err)
 			}
 			dir := t.TempDir()
-			copyTemplates(t, name, dir)
+			copyRecipeFolder(t, name, dir)
 			again := filepath.Join(dir, "again.hcl")
 			renamed := strings.Replace(string(shown), "\nrecipe \""+name+"\" {", "\nrecipe \"shown\" {", 1)
 			if err := os.WriteFile(again, []byte(renamed), 0o644); err != nil {
@@ -253,24 +259,27 @@ func TestShownRecipesLoadAgain(t *testing.T) {
 	}
 }
 
-// copyTemplates puts the files a built-in recipe reads with templatefile
-// (recipes/<name>/) beside a copy of the recipe in dir.
-func copyTemplates(t *testing.T, name, dir string) {
+// copyRecipeFolder copies the built-in recipe name's folder, if it has
+// one, into dir.
+func copyRecipeFolder(t *testing.T, name, dir string) {
 	t.Helper()
-	files, err := fs.Glob(recipes.FS, name+"/*")
+	if _, err := fs.Stat(recipes.FS, name); err != nil {
+		return
+	}
+	err := fs.WalkDir(recipes.FS, name, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := recipes.FS.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, p), b, 0o644)
+	})
 	if err != nil {
 		t.Fatal(err)
-	}
-	for _, f := range files {
-		b, err := fs.ReadFile(recipes.FS, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.MkdirAll(filepath.Join(dir, name), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
 	}
 }

@@ -75,6 +75,25 @@ type Writer interface {
 	Writes() []string
 }
 
+// OptionalReader is a Step that also reads nodes that may be down (dns
+// reads the web nodes its records point at): their facts are gathered
+// with each node's others when it answers; when it does not, Diff gets
+// that node's error from the source and decides what it means (dns keeps
+// the node's records, and the plan says so). A node read only this way
+// stops neither the plan nor apply.
+type OptionalReader interface {
+	OptionalFacts() []NodeFact
+}
+
+// AllFacts is every fact s reads: its own and, for an OptionalReader,
+// the optional ones.
+func AllFacts(s Step) []NodeFact {
+	if o, ok := s.(OptionalReader); ok {
+		return append(s.Facts(), o.OptionalFacts()...)
+	}
+	return s.Facts()
+}
+
 // NodeFact is a fact to gather on a node.
 type NodeFact struct {
 	Node string

@@ -52,9 +52,12 @@ func newRootCommand(ctx context.Context, g *globalOptions) *cobra.Command {
 		Use:   "shoal",
 		Short: "Turn one installed PHP site into a multi-server cluster, over SSH",
 		Long: `shoal reads HCL files describing nodes, shared storage and a site built from an
-app recipe (Dolphin, ...), compares them with the live hosts over SSH and makes
-exactly the changes needed: dynamic folders moved to shared storage and linked,
-the tree replicated from the primary, caches purged, fstab/exports written.
+app recipe (Dolphin, ExpressionEngine, eZ Platform, Drupal/Aegir, WordPress, or
+one of your own), compares them with the live hosts over SSH and makes exactly
+the changes needed: dynamic folders moved to shared storage and linked, the
+tree replicated from the primary, caches purged, fstab/exports written, and
+the files, lines, cron jobs, commands, packages, services and keys the recipe
+declares. docs/recipes.md describes the recipe language.
 
 Start with a throwaway lab:   shoal lab up && shoal -C fixtures/dolphin plan`,
 		SilenceUsage:  true,

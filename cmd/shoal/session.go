@@ -6,6 +6,7 @@ import (
 	"github.com/shoal-sh/shoal/cluster"
 	"github.com/shoal-sh/shoal/hcl"
 	"github.com/shoal-sh/shoal/plan"
+	"github.com/shoal-sh/shoal/steps"
 	"github.com/shoal-sh/shoal/transport"
 )
 
@@ -37,7 +38,7 @@ func openSession(ctx context.Context, g *globalOptions, v *views, cfg *hcl.Confi
 	need := map[string]bool{}
 	for _, e := range compiled.Entries {
 		need[e.Step.Node()] = true
-		for _, nf := range e.Step.Facts() {
+		for _, nf := range steps.AllFacts(e.Step) {
 			need[nf.Node] = true
 		}
 	}
