@@ -53,8 +53,8 @@ func (s *wpSite) shoalRun(t *testing.T, args ...string) result {
 
 func TestWordPressEndToEnd(t *testing.T) {
 	lab := startWPLab(t)
-	onEach(wpWeb, func(h string) { lab.mariaDB(t, h) })
-	onEach(wpWeb, func(h string) { lab.web(t, h) })
+	each(wpWeb, func(h string) { lab.startMariaDB(t, h, "") })
+	each(wpWeb, func(h string) { lab.web(t, h) })
 	if t.Failed() {
 		t.FailNow()
 	}
@@ -124,7 +124,7 @@ func TestWordPressEndToEnd(t *testing.T) {
 	post2 := s.publish(t, "Written after the apply", "later.png", image2)
 	s.later = post2
 	s.cronJob(t, "web1", "dump")
-	onEach([]string{"web2", "web3"}, func(h string) { s.cronJob(t, h, "sync") })
+	each([]string{"web2", "web3"}, func(h string) { s.cronJob(t, h, "sync") })
 	for _, slave := range []string{"web2", "web3"} {
 		s.servesPost(t, slave, post2, image2)
 	}
@@ -152,7 +152,7 @@ func TestWordPressEndToEnd(t *testing.T) {
 // published on the master then shows on the slaves at once, without
 // their jobs.
 func (s *wpSite) replication(t *testing.T) {
-	onEach(wpWeb, func(h string) { s.mariaDBUnderInit(t, h) })
+	each(wpWeb, func(h string) { s.mariaDBUnderInit(t, h) })
 	writeFile(t, s.vars, fmt.Sprintf("lab_net = %q\ndb_password = %q\nsnapshot_keep = 2\ndatabase = \"replication\"\nreplication_password = %q\n",
 		s.net(), wpDBPassword, wpReplPassword))
 	r := s.shoalRun(t, "apply", "--yes")
@@ -194,7 +194,7 @@ func (s *wpSite) replication(t *testing.T) {
 func (s *wpSite) mariaDBUnderInit(t *testing.T, host string) {
 	t.Helper()
 	s.run(t, host, `set -e
-printf '[mariadbd]\ndatadir = `+wpMariaDBDir+`\ninnodb_buffer_pool_size = 16M\n' > /etc/mysql/mariadb.conf.d/99-shoal-lab.cnf
+printf '[mariadbd]\ndatadir = `+mariaDBDir+`\ninnodb_buffer_pool_size = 16M\n' > /etc/mysql/mariadb.conf.d/99-shoal-lab.cnf
 mysqladmin shutdown
 i=0
 while [ -e /run/mysqld/mysqld.pid ] && [ "$i" -lt 100 ]; do i=$((i + 1)); sleep 0.1; done
