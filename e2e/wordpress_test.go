@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -55,6 +56,7 @@ func TestWordPressEndToEnd(t *testing.T) {
 	lab := startWPLab(t)
 	each(wpWeb, func(h string) { lab.startMariaDB(t, h, "") })
 	each(wpWeb, func(h string) { lab.web(t, h) })
+	lab.startNamed(t, "dns")
 	if t.Failed() {
 		t.FailNow()
 	}
@@ -144,7 +146,49 @@ func TestWordPressEndToEnd(t *testing.T) {
 	}
 
 	s.snapshots(t)
+	s.failover(t)
 	s.replication(t)
+}
+
+// failover: the zone points blog.test at the master; with the master's
+// nginx stopped the next plan moves it to the first slave and says why,
+// and dig shows it once applied; with nginx back, the plan moves it back.
+func (s *wpSite) failover(t *testing.T) {
+	at := func(host string) []string {
+		return []string{"blog.test. 60 IN A " + s.addr[host], "www.blog.test. 60 IN A " + s.addr[host]}
+	}
+	dig := func() []string {
+		return append(s.dig(t, "backup", s.addr["dns"], "blog.test", "A"), s.dig(t, "backup", s.addr["dns"], "www.blog.test", "A")...)
+	}
+	if got := dig(); !slices.Equal(got, at("web1")) {
+		t.Fatalf("blog.test after the first apply: %q, want the master's address", got)
+	}
+	s.stopNginx(t, "web1")
+	r := s.shoalRun(t, "plan", "--detailed-exitcode")
+	why := "@ → slave1 (" + s.addr["web2"] + "): master (" + s.addr["web1"] + ") fails its health check (http://blog.test/ at " + s.addr["web1"] + " from dns: connection refused)"
+	if r.code != 2 || !strings.Contains(r.stdout, "~ dns blog.test") || !strings.Contains(r.stdout, "@ → slave1, www → slave1") || !strings.Contains(r.stdout, why) {
+		t.Errorf("the master down: plan exit %d, want it to move blog.test to slave1 saying %q:\n%s\n%s", r.code, why, r.stdout, r.stderr)
+	}
+	if r := s.shoalRun(t, "apply", "--yes"); r.code != 0 {
+		t.Fatalf("failover apply: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if got := dig(); !slices.Equal(got, at("web2")) {
+		t.Errorf("blog.test after the failover: %q, want slave1's address", got)
+	}
+	if r := s.shoalRun(t, "plan", "--detailed-exitcode"); r.code != 0 {
+		t.Errorf("the master still down: plan exit %d\n%s", r.code, r.stdout)
+	}
+	s.startNginx(t, "web1")
+	r = s.shoalRun(t, "plan", "--detailed-exitcode")
+	if r.code != 2 || !strings.Contains(r.stdout, "@ → master, www → master") {
+		t.Errorf("the master back: plan exit %d, want blog.test back on the master:\n%s", r.code, r.stdout)
+	}
+	if r := s.shoalRun(t, "apply", "--yes"); r.code != 0 {
+		t.Fatalf("failback apply: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if got := dig(); !slices.Equal(got, at("web1")) {
+		t.Errorf("blog.test after the master came back: %q, want the master's address", got)
+	}
 }
 
 // replication: with database = "replication" one apply makes MariaDB on
@@ -493,6 +537,8 @@ func TestWordPressBadInput(t *testing.T) {
 			[]string{"Assertion failed: master_role", `master is the site's master (its primary) but has the role "slave"`}},
 		{"keep = 0", `default = 3`, `default = 0`,
 			[]string{"recipes/wordpress.hcl:", "Invalid keep", "not 0: the newest complete snapshot is never deleted"}},
+		{"a health URL that is not http(s)", `domain               = "blog.test"`, "domain               = \"blog.test\"\n    health_url           = \"ftp://blog.test/\"",
+			[]string{"recipes/wordpress.hcl:", "Invalid health_url", `health_url "ftp://blog.test/" is not an http:// or https:// URL`}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if !strings.Contains(fixture, tt.from) {

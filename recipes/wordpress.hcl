@@ -24,6 +24,10 @@
 #   MariaDB's own replication (database = "replication").
 # - With snapshots = true, nodes with the role "backup" keep hard-link
 #   snapshots of the master's site and database dump.
+# - With dns set, a zone on the dns nodes points the site's name at the
+#   master while it passes a health check, else at the first healthy
+#   slave (dns_mode = "failover", the default), or at every node
+#   (dns_mode = "round_robin").
 #
 # The jobs are recipes/wordpress/wp-sync.sh, installed on every node.
 recipe "wordpress" {
@@ -97,6 +101,34 @@ recipe "wordpress" {
     default     = "17 3 * * *"
     description = "when a snapshot is taken"
   }
+  param "dns" {
+    default     = ""
+    description = "the node, or the role of the nodes, that serve the site's zone with BIND; \"\" leaves DNS alone"
+  }
+  param "domain" {
+    default     = ""
+    description = "the site's name (blog.example): the zone the dns nodes serve, with the name itself and www in it"
+  }
+  param "dns_mode" {
+    default     = "failover"
+    description = "\"failover\": the name points at the master while it is healthy, else at the first healthy slave; \"round_robin\": at every node"
+  }
+  param "dns_ttl" {
+    default     = 60
+    description = "the records' TTL in seconds: how long resolvers keep sending visitors to a node that failed"
+  }
+  param "health_url" {
+    default     = ""
+    description = "failover's health check, requested at each node's address: \"\": http://<domain>/"
+  }
+  param "health_status" {
+    default     = 200
+    description = "the HTTP status a healthy node answers health_url with"
+  }
+  param "health_timeout" {
+    default     = "5s"
+    description = "how long a node has to answer the health check"
+  }
 
   # --- What a site must get right -------------------------------------------------
 
@@ -123,6 +155,14 @@ recipe "wordpress" {
   assert "database" {
     condition = contains(["dump", "replication"], param.database)
     message   = "database is \"dump\" or \"replication\", not \"${param.database}\""
+  }
+  assert "domain" {
+    condition = param.dns == "" || param.domain != ""
+    message   = "dns needs a domain: the site's name, the zone the dns nodes serve"
+  }
+  assert "dns_mode" {
+    condition = contains(["failover", "round_robin"], param.dns_mode)
+    message   = "dns_mode is \"failover\" or \"round_robin\", not \"${param.dns_mode}\""
   }
   assert "home" {
     condition = contains(["request", "node"], param.home)
@@ -402,5 +442,24 @@ recipe "wordpress" {
       }
     }
     after = [ssh_trust.snapshot_site, ssh_trust.snapshot_dump, exec.first_dump]
+  }
+
+  # --- DNS ------------------------------------------------------------------------
+  # The site's name, and www, on the dns nodes: failover points them at the
+  # master, or, when it fails the health check the dns nodes make at plan
+  # time, at the first healthy slave, in the order of the site's nodes
+  # (and back at the master once it is healthy again); round_robin at
+  # every node. Published once the slaves have their copy.
+  dns "site" {
+    when           = param.dns != ""
+    on             = param.dns
+    zone           = param.domain
+    ttl            = param.dns_ttl
+    mode           = param.dns_mode
+    records        = { "@" = concat([site.primary], site.replicas), www = concat([site.primary], site.replicas) }
+    health_url     = param.dns_mode == "failover" ? (param.health_url != "" ? param.health_url : "http://${param.domain}/") : null
+    health_status  = param.dns_mode == "failover" ? param.health_status : null
+    health_timeout = param.dns_mode == "failover" ? param.health_timeout : null
+    after          = [exec.first_sync, exec.replicate]
   }
 }

@@ -35,6 +35,10 @@ node "vault" {
   address = "10.0.0.20"
   roles   = ["backup"]
 }
+node "ns1" {
+  address = "10.0.0.53"
+  roles   = ["dns"]
+}
 storage "nas" {
   type  = "mounted"
   mount = "/mnt/nas"
@@ -296,5 +300,55 @@ func TestWordPressJobsArePOSIX(t *testing.T) {
 	}
 	if out, err := exec.Command("shellcheck", "-s", "sh", "wordpress/wp-sync.sh").CombinedOutput(); err != nil {
 		t.Errorf("shellcheck wordpress/wp-sync.sh: %v\n%s", err, out)
+	}
+}
+
+// TestWordPressDNS: with dns and domain, the dns nodes point the site's
+// name and www at the master first, then its slaves, by failover with a
+// health check of http://<domain>/ by default, or at every node by
+// round_robin; without dns there is no zone.
+func TestWordPressDNS(t *testing.T) {
+	cfg, diags := loadWordPress(t, `dns = "dns", domain = "blog.example"`)
+	if cfg == nil {
+		t.Fatalf("failover does not load:\n%s", diags)
+	}
+	zone, ok := compiled(t, cfg)["ns1/dns/blog.example"].(*steps.DNS)
+	if !ok {
+		t.Fatalf("no zone on ns1")
+	}
+	if zone.Mode != "failover" || zone.Health == nil || zone.Health.URL != "http://blog.example/" || zone.Health.Status != 200 {
+		t.Errorf("failover: mode %q, health %+v", zone.Mode, zone.Health)
+	}
+	for _, n := range zone.Names {
+		var order []string
+		for _, h := range n.Targets {
+			order = append(order, h.Node)
+		}
+		if d := cmp.Diff([]string{"master", "slave1", "slave2"}, order); d != "" {
+			t.Errorf("%s points at (-want +got):\n%s", n.Name, d)
+		}
+	}
+
+	cfg, diags = loadWordPress(t, `dns = "dns", domain = "blog.example", dns_mode = "round_robin"`)
+	if cfg == nil {
+		t.Fatalf("round robin does not load:\n%s", diags)
+	}
+	if zone := compiled(t, cfg)["ns1/dns/blog.example"].(*steps.DNS); zone.Mode != "round_robin" || zone.Health != nil {
+		t.Errorf("round robin: mode %q, health %+v", zone.Mode, zone.Health)
+	}
+
+	_, diags = loadWordPress(t, `dns = "dns"`)
+	if !strings.Contains(diags, "dns needs a domain") {
+		t.Errorf("dns without a domain:\n%s", diags)
+	}
+	_, diags = loadWordPress(t, `dns = "dns", domain = "blog.example", health_url = "ftp://blog.example/"`)
+	if !strings.Contains(diags, "Invalid health_url") {
+		t.Errorf("an ftp health URL:\n%s", diags)
+	}
+	cfg, _ = loadWordPress(t, ``)
+	for id := range compiled(t, cfg) {
+		if strings.Contains(id, "/dns/") {
+			t.Errorf("no dns param, yet %s", id)
+		}
 	}
 }
