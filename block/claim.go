@@ -33,6 +33,11 @@ const (
 	Written
 	// Stored: the place on the storage that holds a shared folder's data.
 	Stored
+	// Edited: a step edits the file in place on each node it runs on
+	// (a line of wp-config.php), so each node's copy is its own: a
+	// replica gets the primary's copy once, when it has none, and
+	// replicate never compares or overwrites it after that.
+	Edited
 	// Owned: a folder the site owner owns (writable); it fights nothing.
 	Owned
 )
@@ -85,6 +90,12 @@ var clashes = []clash{
 	}},
 	{Written, Purged, 3, "File inside a cache", func(owner string, s, o Claim) string {
 		return fmt.Sprintf("%s: %s writes %q inside %s (%s), whose contents are purged.", owner, s.Decl.Describe(), s.Path, o.Decl.Describe(), o.Decl.DeclRange)
+	}},
+	{Edited, Shared, 3, "File inside user data", func(owner string, s, o Claim) string {
+		return fmt.Sprintf("%s: %s edits %q inside %s (%s), which lives on the storage: every node would edit the one shared copy.", owner, s.Decl.Describe(), s.Path, o.Decl.Describe(), o.Decl.DeclRange)
+	}},
+	{Edited, Purged, 3, "File inside a cache", func(owner string, s, o Claim) string {
+		return fmt.Sprintf("%s: %s edits %q inside %s (%s), whose contents are purged.", owner, s.Decl.Describe(), s.Path, o.Decl.Describe(), o.Decl.DeclRange)
 	}},
 }
 

@@ -3,6 +3,7 @@ package cluster
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	hashicl "github.com/hashicorp/hcl/v2"
@@ -139,8 +140,9 @@ func (c *compiler) site(site *hcl.Site) {
 		Name: site.Name, Root: site.Root, Primary: site.Primary,
 		Nodes: site.Nodes, Replicas: site.Replicas(),
 		Owner: site.Owner, Group: site.Group, Merge: site.OnConflict == "merge",
-		FollowRootLink: site.FollowRootLink,
-		Secrets:        c.cfg.SensitiveValues(),
+		SnapshotBeforeApply: site.SnapshotBeforeApply,
+		FollowRootLink:      site.FollowRootLink,
+		Secrets:             c.cfg.SensitiveValues(),
 	}
 	if s.Group == "" {
 		s.Group = site.Owner
@@ -469,9 +471,10 @@ func (c *compiler) checks(site *hcl.Site, s *steps.Site, st *hcl.Storage) {
 
 // replicate streams the primary's tree to each replica once the primary's
 // folders have moved, leaving out what blocks claim: shared and written
-// paths entirely, the contents of purged and local folders.
+// paths entirely, the contents of purged and local folders. Edited files
+// are left out too, but seeded: a replica without one gets the primary's.
 func (c *compiler) replicate(s *steps.Site) {
-	var skip []string
+	var skip, seed []string
 	var empty []facts.EmptyDir
 	for _, cl := range s.Claims {
 		if cl.Space != block.InRoot {
@@ -480,14 +483,21 @@ func (c *compiler) replicate(s *steps.Site) {
 		switch cl.Use {
 		case block.Shared, block.Written:
 			skip = append(skip, cl.Path)
+		case block.Edited:
+			if !slices.Contains(seed, cl.Path) {
+				seed = append(seed, cl.Path)
+			}
 		case block.Purged, block.Local:
 			empty = append(empty, facts.EmptyDir{Path: cl.Path, Keep: cl.Keep})
 		}
 	}
+	// a file a block writes whole on each node needs no seed
+	seed = slices.DeleteFunc(seed, func(p string) bool { return slices.Contains(skip, p) })
+	skip = append(skip, seed...)
 	for _, n := range s.Replicas {
 		c.add(steps.Entry{
 			Site: s.Name,
-			Step: &steps.Replicate{Site: s.Name, Primary: s.Primary, NodeName: n, Root: s.Root, Skip: skip, Empty: empty,
+			Step: &steps.Replicate{Site: s.Name, Primary: s.Primary, NodeName: n, Root: s.Root, Skip: skip, Empty: empty, Seed: seed,
 				FollowRootLink: s.FollowRootLink},
 			After: []steps.Ref{
 				{Site: s.Name, Node: s.Primary, Kind: "relocate"},

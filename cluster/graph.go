@@ -22,6 +22,9 @@ import (
 type graph struct {
 	deps    [][]int
 	follows [][]int
+	// ahead[i] are the entries i goes ahead of (Entry.Ahead): each waits
+	// for i, and i changes only when one of them does.
+	ahead [][]int
 	// follower[i]: i declared on_change, whether or not its references
 	// found an entry (a replica's reload follows its replicate; the
 	// primary has none).
@@ -32,7 +35,7 @@ type graph struct {
 // entryIndex finds entries by kind and node, and by declaring block.
 type entryIndex struct {
 	entries     []steps.Entry
-	byKindNode  map[string][]int // kind + "\x00" + node ("" for any node)
+	byKindNode  map[string][]int // kind + "\x00" + node ("" for any node, or any kind on a node)
 	byBlock     map[string][]int // site + "\x00" + block
 	byBlockNode map[string][]int // site + "\x00" + block + "\x00" + node
 }
@@ -43,6 +46,7 @@ func newEntryIndex(entries []steps.Entry) *entryIndex {
 		kind, node := e.Step.Kind(), e.Step.Node()
 		x.byKindNode[kind+"\x00"+node] = append(x.byKindNode[kind+"\x00"+node], i)
 		x.byKindNode[kind+"\x00"] = append(x.byKindNode[kind+"\x00"], i)
+		x.byKindNode["\x00"+node] = append(x.byKindNode["\x00"+node], i) // any kind on node
 		if e.Block != "" {
 			x.byBlock[e.Site+"\x00"+e.Block] = append(x.byBlock[e.Site+"\x00"+e.Block], i)
 			k := e.Site + "\x00" + e.Block + "\x00" + node
@@ -81,7 +85,7 @@ func (x *entryIndex) resolve(r steps.Ref) []int {
 // naming the blocks that wait for each other.
 func newGraph(entries []steps.Entry, cfg *hcl.Config) (*graph, hashicl.Diagnostics) {
 	x := newEntryIndex(entries)
-	g := &graph{deps: make([][]int, len(entries)), follows: make([][]int, len(entries)), follower: make([]bool, len(entries))}
+	g := &graph{deps: make([][]int, len(entries)), follows: make([][]int, len(entries)), ahead: make([][]int, len(entries)), follower: make([]bool, len(entries))}
 	// why[i][j] is the reference a user wrote that made i wait for j.
 	why := map[[2]int]*hashicl.Range{}
 	for i, e := range entries {
@@ -109,6 +113,7 @@ func newGraph(entries []steps.Entry, cfg *hcl.Config) (*graph, hashicl.Diagnosti
 		g.follower[i] = len(e.OnChange) > 0
 	}
 	chainWriters(entries, g)
+	g.goAhead(entries, x)
 	if cycle := g.findCycle(); cycle != nil {
 		return nil, hashicl.Diagnostics{cycleDiagnostic(cycle, entries, why, cfg)}
 	}
@@ -133,6 +138,47 @@ func chainWriters(entries []steps.Entry, g *graph) {
 			last[key] = i
 		}
 	}
+}
+
+// goAhead makes the entries each entry goes ahead of wait for it, but for
+// those it waits for itself, however indirectly: they still run first
+// (the key a snapshot pulls with is set up before the snapshot of the
+// node it reads). Each edge added points into the entry going ahead,
+// from one outside what it waits for, so no cycle can come of it.
+func (g *graph) goAhead(entries []steps.Entry, x *entryIndex) {
+	for i, e := range entries {
+		if len(e.Ahead) == 0 {
+			continue
+		}
+		before := g.closure(i)
+		for _, r := range e.Ahead {
+			for _, j := range x.resolve(r) {
+				if j == i || before[j] || slices.Contains(g.ahead[i], j) {
+					continue
+				}
+				g.ahead[i] = append(g.ahead[i], j)
+				if !slices.Contains(g.deps[j], i) {
+					g.deps[j] = append(g.deps[j], i)
+				}
+			}
+		}
+	}
+}
+
+// closure is every entry i waits for, directly or not.
+func (g *graph) closure(i int) map[int]bool {
+	seen := map[int]bool{}
+	stack := append([]int(nil), g.deps[i]...)
+	for len(stack) > 0 {
+		j := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if seen[j] {
+			continue
+		}
+		seen[j] = true
+		stack = append(stack, g.deps[j]...)
+	}
+	return seen
 }
 
 // findCycle returns the entries of one cycle, in the order each waits for

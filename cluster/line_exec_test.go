@@ -8,7 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/shoal-sh/shoal/plan"
+	"github.com/shoal-sh/shoal/steps"
 )
 
 func TestExecOnChangeFollowsItsFileOnEachNode(t *testing.T) {
@@ -338,6 +341,64 @@ func TestLineUnderTheRootWaitsForReplicate(t *testing.T) {
 	}
 	if listen := entryIndexOf(c, "web1/line/etc/memcached.conf#listen"); containsInt(c.graph.deps[listen], replicate) {
 		t.Error("the primary's edit of a file outside the root waits for replicate")
+	}
+}
+
+// TestLineUnderTheRootIsEachNodesOwn: a file line blocks edit per node is
+// left out of what replicate compares and is seeded once; a file edited
+// on the primary alone is replicated as any other; one a file block
+// writes whole is not seeded; and a line may not edit user data.
+func TestLineUnderTheRootIsEachNodesOwn(t *testing.T) {
+	c, diags := compileString(t, site(`
+  dynamic_dir "wp-content/uploads" {}
+  line "home" {
+    path  = "wp-config.php"
+    match = "^define\\('WP_HOME'"
+    line  = "define('WP_HOME', 'http://${node.name}');"
+  }
+  line "mods" {
+    path  = "wp-config.php"
+    match = "^define\\('DISALLOW_FILE_MODS'"
+    line  = "define('DISALLOW_FILE_MODS', true);"
+    on    = "replicas"
+  }
+  line "robots" {
+    path  = "robots.txt"
+    match = "^Disallow:"
+    line  = "Disallow: /wp-admin/"
+    on    = "primary"
+  }
+  line "local" {
+    path  = "local.ini"
+    match = "^node"
+    line  = "node = ${node.name}"
+  }
+  file "local" {
+    path    = "local.ini"
+    content = "node = x\n"
+  }
+`), nil)
+	if c == nil {
+		t.Fatalf("compile failed:\n%s", diags)
+	}
+	r := c.Entries[entryIndexOf(c, "web2/replicate/var/www/s")].Step.(*steps.Replicate)
+	if d := cmp.Diff([]string{"wp-config.php"}, r.Seed); d != "" {
+		t.Errorf("seeded (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{"wp-content/uploads", "local.ini", "wp-config.php"}, r.Skip); d != "" {
+		t.Errorf("left out (-want +got):\n%s", d)
+	}
+
+	_, diags = compileString(t, site(`
+  dynamic_dir "wp-content/uploads" {}
+  line "htaccess" {
+    path  = "wp-content/uploads/.htaccess"
+    match = "^Options"
+    line  = "Options -Indexes"
+  }
+`), nil)
+	if !strings.Contains(diags, "File inside user data") || !strings.Contains(diags, `line "htaccess" edits "wp-content/uploads/.htaccess"`) {
+		t.Errorf("a line inside a dynamic folder:\n%s", diags)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -71,6 +72,7 @@ func (pl *Planner) Plan(ctx context.Context, c *Compiled, configDigest string) (
 	order := g.planOrder(entries, pl.Nodes)
 	settleGuarded(entries, changes)
 	settleFollowers(g, order, changes)
+	settleAhead(g, order, changes)
 	wireAfter(g, order, changes)
 	settlePending(changes)
 	for i, err := range diffErr {
@@ -308,6 +310,44 @@ func settleFollowers(g *graph, order []int, cs []*plan.Change) {
 		c.Action = plan.NoOp
 		c.Reason = "left alone: " + orNothing(leads) + " changes nothing"
 		c.Summary, c.Details, c.Total, c.Payload = "", nil, plan.Progress{}, nil
+	}
+}
+
+// settleAhead turns the change of an entry that goes ahead of others
+// (Entry.Ahead) into a NoOp when none of them changes, and lists those
+// that do in its details. Those others come later in order, so a reverse
+// walk settles them first.
+func settleAhead(g *graph, order []int, cs []*plan.Change) {
+	for k := len(order) - 1; k >= 0; k-- {
+		i := order[k]
+		c := cs[i]
+		if len(g.ahead[i]) == 0 || !changes(c) || c.Action == plan.Conflict {
+			continue
+		}
+		var moving, nodes []string
+		for _, j := range g.ahead[i] {
+			if changes(cs[j]) {
+				moving = append(moving, cs[j].ID)
+			}
+			if cs[j] != nil && !slices.Contains(nodes, cs[j].Node) {
+				nodes = append(nodes, cs[j].Node)
+			}
+		}
+		if len(moving) == 0 {
+			c.Action = plan.NoOp
+			c.Reason = "left alone: nothing it goes ahead of changes"
+			if len(nodes) > 0 {
+				c.Reason = "left alone: nothing on " + strings.Join(nodes, ", ") + " changes"
+			}
+			c.Summary, c.Details, c.Total, c.Payload = "", nil, plan.Progress{}, nil
+			continue
+		}
+		const listed = 5
+		line := "before " + strings.Join(moving[:min(len(moving), listed)], ", ")
+		if len(moving) > listed {
+			line += fmt.Sprintf(" and %d more", len(moving)-listed)
+		}
+		c.Details = append(c.Details, line)
 	}
 }
 

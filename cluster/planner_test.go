@@ -160,6 +160,57 @@ func TestPlanLetsOnePhaseOfANodeRunSideBySide(t *testing.T) {
 	}
 }
 
+// TestAheadGoesFirstAndOnlyWhenSomethingChanges: an entry going ahead of
+// a node's entries (a snapshot before apply) is waited for by each of
+// them but those it waits for itself (the trust it pulls with, set up on
+// that node), and has nothing to do when none of them changes.
+func TestAheadGoesFirstAndOnlyWhenSomethingChanges(t *testing.T) {
+	build := func(web1 string) *Compiled {
+		return relateByHand(t, []steps.Entry{
+			{Step: &echoStep{node: "web1", id: "trust", state: "no"}, Block: "trust"},
+			{Step: &echoStep{node: "backup", id: "snapshot", state: "no"}, Block: "snapshot",
+				After: after("trust"), Ahead: []steps.Ref{{Node: "web1"}}},
+			{Step: &echoStep{node: "web1", id: "config", state: web1}, Block: "config"},
+			{Step: &echoStep{node: "web1", id: "reload", state: web1}, Block: "reload", After: []steps.Ref{{Block: "config", Node: "web1", Near: true}}},
+			{Step: &echoStep{node: "web2", id: "config", state: "no"}, Block: "config"},
+		})
+	}
+	pl := &Planner{Nodes: []string{"backup", "web1", "web2"}, Hosts: local("backup", "web1", "web2"), Parallel: 4}
+	type row struct {
+		ID     string
+		Action plan.Action
+		After  []string
+	}
+	rows := func(p *plan.Plan) []row {
+		var out []row
+		for _, c := range p.Changes {
+			out = append(out, row{c.ID, c.Action, c.After})
+		}
+		return out
+	}
+	p, _ := pl.Plan(context.Background(), build("no"), "digest")
+	want := []row{
+		{"web1/echo/trust", plan.Update, nil},
+		{"web2/echo/config", plan.Update, nil},
+		{"backup/echo/snapshot", plan.Update, []string{"web1/echo/trust"}},
+		{"web1/echo/config", plan.Update, []string{"backup/echo/snapshot"}},
+		{"web1/echo/reload", plan.Update, []string{"web1/echo/config", "backup/echo/snapshot"}},
+	}
+	if d := cmp.Diff(want, rows(p)); d != "" {
+		t.Errorf("changes on web1 (-want +got):\n%s", d)
+	}
+	if snap := p.Changes[2]; len(snap.Details) != 1 || snap.Details[0] != "before web1/echo/config, web1/echo/reload" {
+		t.Errorf("the snapshot's details: %q", snap.Details)
+	}
+
+	p, _ = pl.Plan(context.Background(), build("ok"), "digest")
+	for _, c := range p.Changes {
+		if c.ID == "backup/echo/snapshot" && (c.Action != plan.NoOp || c.Reason != "left alone: nothing on web1 changes") {
+			t.Errorf("nothing changes on web1 but the trust, yet the snapshot is %c %q", c.Action, c.Reason)
+		}
+	}
+}
+
 // refuseStep always refuses: it stands for a site root check that failed.
 type refuseStep struct{ echoStep }
 

@@ -268,6 +268,48 @@ func TestWhenPicksARecipesModeAndAssertJudgesParams(t *testing.T) {
 	}
 }
 
+// TestAfterABlockAnotherModeLeavesOut: after may name a block its when
+// leaves out of the site (the recipe's other mode): nothing to wait for;
+// a block no mode has is still an error.
+func TestAfterABlockAnotherModeLeavesOut(t *testing.T) {
+	recipe := `
+recipe "modal" {
+  param "database" {
+    default = "dump"
+  }
+  file "replication" {
+    when    = param.database == "replication"
+    path    = "/etc/mysql/conf.d/replication.cnf"
+    content = "[mariadbd]\n"
+  }
+  exec "dump" {
+    command = "mysqldump db > /var/backups/db.sql"
+    creates = "/var/backups/db.sql"
+    after   = [file.replication]
+  }
+}
+`
+	withRecipe := func(extra string) string {
+		return recipe + strings.Replace(strings.Replace(twoNodeSite, "%s", extra, 1), `owner   = "www-data"`, "owner   = \"www-data\"\n  recipe  = \"modal\"", 1)
+	}
+	c, diags := compileString(t, withRecipe(""), nil)
+	if c == nil {
+		t.Fatalf("compile failed:\n%s", diags)
+	}
+	if entryIndexOf(c, "web1/exec/s/dump") < 0 || entryIndexOf(c, "web1/file/etc/mysql/conf.d/replication.cnf") >= 0 {
+		t.Error("database = dump: want the dump and no replication file")
+	}
+	_, diags = compileString(t, withRecipe(`
+  exec "other" {
+    command = "true"
+    creates = "/tmp/x"
+    after   = [file.replicaton]
+  }`), nil)
+	if !strings.Contains(diags, "Unknown reference") || !strings.Contains(diags, "refers to file.replicaton, which the site does not") {
+		t.Errorf("a misspelt block: want an error:\n%s", diags)
+	}
+}
+
 // A step may follow a built-in step of its node by kind: a reload after
 // the replica's tree changed. The primary has no replicate: its step
 // follows nothing and is left alone by the planner.

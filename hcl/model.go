@@ -92,6 +92,9 @@ type Site struct {
 	Owner      string
 	Group      string // "" → the owner's primary group
 	OnConflict string // "refuse" (default) | "merge"
+	// SnapshotBeforeApply: apply takes a snapshot of a node (the site's
+	// snapshot blocks) before it changes anything there.
+	SnapshotBeforeApply bool
 	// FollowRootLink accepts a root that is a symlink on a node and works
 	// in the folder it points to; without it such a root is refused.
 	FollowRootLink bool

@@ -74,6 +74,7 @@ var siteAttributes = []hashicl.AttributeSchema{
 	{Name: "follow_root_link"},
 	{Name: "fix_ids"},
 	{Name: "params"},
+	{Name: "snapshot_before_apply"},
 }
 
 var recipeAttributes = []hashicl.AttributeSchema{

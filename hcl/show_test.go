@@ -10,7 +10,7 @@ import (
 )
 
 func TestRecipeNames(t *testing.T) {
-	if diff := cmp.Diff([]string{"aegir", "aegir-platforms", "dolphin", "drupal", "expressionengine", "ezplatform"}, RecipeNames()); diff != "" {
+	if diff := cmp.Diff([]string{"aegir", "aegir-platforms", "dolphin", "drupal", "expressionengine", "ezplatform", "wordpress"}, RecipeNames()); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

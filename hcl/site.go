@@ -46,6 +46,7 @@ func (d *decoder) decodeSites(base *hashicl.EvalContext, cfg *Config) []*Site {
 		a.string("owner", &s.Owner)
 		a.string("group", &s.Group)
 		a.string("on_conflict", &s.OnConflict)
+		a.bool("snapshot_before_apply", &s.SnapshotBeforeApply)
 		a.bool("follow_root_link", &s.FollowRootLink)
 		a.bool("fix_ids", &s.FixIDs)
 		d.diags = append(d.diags, a.diags...)
@@ -66,6 +67,7 @@ func (d *decoder) decodeSites(base *hashicl.EvalContext, cfg *Config) []*Site {
 		check.blocks(recipe, own, ownDiags, base)
 		check.detect(recipe, base)
 		check.storage()
+		check.snapshotBeforeApply()
 		sites = append(sites, s)
 	}
 	d.checkSharedRoots(sites)
@@ -82,7 +84,8 @@ func (c *siteCheck) blocks(r *Recipe, own body, ownDiags hashicl.Diagnostics, ba
 	}
 	owner := describeOwner("site", s.Name)
 	var from map[*block.Decl]*block.Decl
-	s.Blocks, from = c.d.keepWhen(c.d.merge(inherited, own, owner), c.cfg.siteContext(base, s))
+	merged := c.d.merge(inherited, own, owner)
+	s.Blocks, from = c.d.keepWhen(merged, c.cfg.siteContext(base, s))
 	mine := map[*block.Decl]bool{}
 	claims := false
 	for _, b := range own.blocks {
@@ -101,14 +104,16 @@ func (c *siteCheck) blocks(r *Recipe, own body, ownDiags hashicl.Diagnostics, ba
 		}
 	}
 	s.Blocks = c.d.checkBlocks(s.Blocks, c.cfg.siteContext(base, s), owner, recheck, claims, ownDiags)
-	c.references()
+	c.references(merged)
 }
 
-// references checks that after and on_change name blocks of the site.
-func (c *siteCheck) references() {
+// references checks that after and on_change name blocks of the site. A
+// block that is declared but left out by its when (a recipe's other
+// mode) may be named: there is then nothing to wait for.
+func (c *siteCheck) references(declared []*block.Decl) {
 	s := c.site
 	known := map[string]bool{}
-	for _, b := range s.Blocks {
+	for _, b := range declared {
 		known[b.Address()] = true
 	}
 	candidates := sortedKeys(known)

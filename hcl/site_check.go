@@ -304,3 +304,13 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// snapshotBeforeApply: a site that asks for a snapshot before apply
+// changes a node must have a snapshot block to take it with.
+func (c *siteCheck) snapshotBeforeApply() {
+	s := c.site
+	if s.SnapshotBeforeApply && len(s.BlocksOf("snapshot")) == 0 {
+		c.fail("snapshot_before_apply", "Nothing to snapshot with",
+			"Site %q: snapshot_before_apply = true takes a snapshot of a node with the site's snapshot blocks before apply changes it, and the site has none: add a snapshot block, or use a recipe that has one.", s.Name)
+	}
+}

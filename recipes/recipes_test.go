@@ -18,6 +18,13 @@ import (
 	"github.com/shoal-sh/shoal/steps"
 )
 
+// modeParams pick, for a recipe with modes, the one whose folders the
+// test below looks for.
+var modeParams = map[string][]string{
+	// uploads shared: the mode with a folder on the storage
+	"wordpress": {`uploads = "shared"`},
+}
+
 // TestEveryRecipeLoads gives each built-in recipe a minimal site and
 // checks it loads clean (but for the recipe's own warnings about a site it
 // is not meant for) and gives the site something to do.
@@ -38,7 +45,7 @@ func TestEveryRecipeLoads(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			// a param without a default gets a plain word: the recipe's
 			// own asserts judge it
-			var params []string
+			params := append([]string(nil), modeParams[name]...)
 			for _, p := range builtin[name].Params {
 				if p.Default == cty.NilVal {
 					params = append(params, p.Name+` = "x"`)

@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 
 need_pkgs=(openssh-server openssh-client netbase sshfs fuse3 iproute2 tmux tar coreutils findutils util-linux shellcheck rsync python3 nginx curl
 	mariadb-server mariadb-client memcached php8.2-fpm python3-yaml bind9 bind9-dnsutils)
+# WordPress's end-to-end test: Debian's WordPress on php-fpm, with XML-RPC
+# (php-xml)
+need_pkgs+=(wordpress php8.2-mysql php8.2-xml)
 missing=()
 for p in "${need_pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -56,20 +56,8 @@ var (
 
 func validateCron(d *block.Decl) hashicl.Diagnostics {
 	var diags hashicl.Diagnostics
-	if d.Known("schedule") {
-		s := d.String("schedule")
-		fields := strings.Fields(s)
-		ok := len(fields) == 1 && cronKeyword.MatchString(fields[0])
-		if len(fields) == 5 {
-			ok = true
-			for _, f := range fields {
-				ok = ok && cronField.MatchString(f)
-			}
-		}
-		if !ok {
-			diags = append(diags, d.Error("schedule", "Invalid schedule",
-				"%s: %s: schedule %q is five cron fields (\"*/5 * * * *\") or a keyword such as \"@hourly\".", d.Owner, d.Describe(), s))
-		}
+	if d.Known("schedule") && !validSchedule(d.String("schedule")) {
+		diags = append(diags, scheduleError(d))
 	}
 	if d.Known("command") {
 		switch c := d.String("command"); {
@@ -95,6 +83,29 @@ func validateCron(d *block.Decl) hashicl.Diagnostics {
 		}
 	}
 	return diags
+}
+
+// validSchedule reports whether s is five cron fields or a keyword.
+func validSchedule(s string) bool {
+	fields := strings.Fields(s)
+	if len(fields) == 1 {
+		return cronKeyword.MatchString(fields[0])
+	}
+	if len(fields) != 5 {
+		return false
+	}
+	for _, f := range fields {
+		if !cronField.MatchString(f) {
+			return false
+		}
+	}
+	return true
+}
+
+// scheduleError is the diagnostic of a block's invalid schedule.
+func scheduleError(d *block.Decl) *hashicl.Diagnostic {
+	return d.Error("schedule", "Invalid schedule",
+		"%s: %s: schedule %q is five cron fields (\"*/5 * * * *\") or a keyword such as \"@hourly\".", d.Owner, d.Describe(), d.String("schedule"))
 }
 
 // cronFile is the content of a cron block's file.

@@ -34,7 +34,8 @@ import (
 // records maps names in the zone to the hosts their A records point at:
 // nodes (objects with name and address, as site.nodes holds them) or
 // IPv4 addresses. Which of a name's hosts get a record is the mode's
-// business, decided in recordSet alone: round_robin gives each one.
+// business, decided in recordSet alone: round_robin gives each one;
+// failover the first healthy one (dns_failover.go).
 // The nodes are read (optionally) only to say in the plan which can't be
 // reached: their records are kept.
 var _ = register(&Kind{
@@ -49,6 +50,9 @@ var _ = register(&Kind{
 		{Name: "dir", Type: cty.String},
 		{Name: "include_in", Type: cty.String},
 		{Name: "named_conf", Type: cty.String},
+		{Name: "health_url", Type: cty.String},
+		{Name: "health_status", Type: cty.Number},
+		{Name: "health_timeout", Type: cty.String},
 	},
 	IsStep:     true,
 	DefaultOn:  "dns",
@@ -62,10 +66,13 @@ var _ = register(&Kind{
 })
 
 // The modes of a dns block. A mode decides which of a name's hosts get
-// its records (recordSet); only round_robin exists so far.
-const dnsRoundRobin = "round_robin"
+// its records (recordSet).
+const (
+	dnsRoundRobin = "round_robin"
+	dnsFailover   = "failover"
+)
 
-var dnsModes = []string{dnsRoundRobin}
+var dnsModes = []string{dnsRoundRobin, dnsFailover}
 
 // Defaults of a dns block's arguments.
 const (
@@ -145,7 +152,7 @@ func validateDNS(d *block.Decl) hashicl.Diagnostics {
 			bad(a, "Invalid "+a, "%q is not an absolute path of letters, digits, '.', '_', '-' and '/'.", d.String(a))
 		}
 	}
-	return diags
+	return append(diags, validateHealth(d)...)
 }
 
 // dnsName is one name of a zone and the hosts its A records may point at.
@@ -276,20 +283,21 @@ func dnsNameservers(m map[string]string) ([]dnsNameserver, string) {
 }
 
 // recordSet is the A records the zone gets, for every mode in one place:
-// round_robin points each name at every one of its hosts. (A mode that
-// picks hosts by their health belongs here too, given what the plan
-// learnt of each.)
-func recordSet(mode string, names []dnsName) []dnsRecord {
+// round_robin points each name at every one of its hosts; failover at
+// the first of them that is healthy, given what the plan learnt of each
+// (health) and the zone's records now (current), and says why a name
+// does not get its first host.
+func recordSet(mode string, names []dnsName, health map[string]healthOf, current map[string][]string) ([]dnsRecord, []string) {
+	if mode == dnsFailover {
+		return failoverRecords(names, health, current)
+	}
 	var out []dnsRecord
 	for _, n := range names {
-		switch mode {
-		case dnsRoundRobin:
-			for _, t := range n.Targets {
-				out = append(out, dnsRecord{Name: n.Name, Address: t.Address})
-			}
+		for _, t := range n.Targets {
+			out = append(out, dnsRecord{Name: n.Name, Address: t.Address})
 		}
 	}
-	return out
+	return out, nil
 }
 
 // newDNS makes the step of a dns block evaluated for one node.
@@ -308,6 +316,9 @@ func newDNS(u *Unit, node string, d *block.Decl) (Step, hashicl.Diagnostics) {
 	}
 	if d.Known("ttl") {
 		s.TTL = d.Int("ttl")
+	}
+	if s.Mode == dnsFailover {
+		s.Health = newHealth(u, d)
 	}
 	dir := orDefault(d.String("dir"), dnsDefaultDir)
 	s.ZoneFile = path.Join(dir, "db."+s.Zone)
@@ -353,6 +364,8 @@ type DNS struct {
 	Mode     string
 	TTL      int
 	Names    []dnsName
+	// Health is the check failover picks hosts by; nil for round_robin.
+	Health *dnsHealth
 	// Nameservers are the zone's NS records.
 	Nameservers []dnsNameserver
 	ZoneFile    string // the zone's file, shoal's alone
@@ -375,20 +388,31 @@ func (s *DNS) Node() string     { return s.NodeName }
 func (s *DNS) Writes() []string { return []string{s.ZoneFile, s.ConfFile, s.IncludeIn} }
 
 func (s *DNS) Facts() []NodeFact {
-	return []NodeFact{
+	fs := []NodeFact{
 		{s.NodeName, facts.File{Path: s.ZoneFile}},
 		{s.NodeName, facts.File{Path: s.ConfFile}},
 		{s.NodeName, facts.File{Path: s.IncludeIn}},
 		{s.NodeName, zoneServed{Zone: s.Zone}},
 	}
+	if s.Health != nil {
+		fs = append(fs, NodeFact{s.NodeName, s.Health.fact(s.Names)})
+	}
+	return fs
 }
 
 // OptionalFacts: each node a record points at, to say in the plan which
-// could not be reached.
+// could not be reached; with failover, the other dns nodes' checks.
 func (s *DNS) OptionalFacts() []NodeFact {
 	var out []NodeFact
 	for _, n := range s.targetNodes() {
 		out = append(out, NodeFact{n, nodeAnswers{}})
+	}
+	if s.Health != nil {
+		for _, n := range s.Health.Checkers {
+			if n != s.NodeName {
+				out = append(out, NodeFact{n, s.Health.fact(s.Names)})
+			}
+		}
 	}
 	return out
 }
@@ -463,6 +487,9 @@ type dnsPayload struct {
 	ConfWas    string `json:"conf_was,omitempty"`
 	AddInclude bool   `json:"add_include,omitempty"`
 	Reconfig   bool   `json:"reconfig,omitempty"`
+	// Records are the A records the zone file gets, as the plan's mode
+	// decided them (failover: from the hosts' health then).
+	Records []dnsRecord `json:"records,omitempty"`
 }
 
 func (s *DNS) Diff(ctx context.Context, src facts.Source) (*plan.Change, error) {
@@ -493,10 +520,17 @@ func (s *DNS) Diff(ctx context.Context, src facts.Source) (*plan.Change, error) 
 		return nil, err
 	}
 	kept := s.unreachable(ctx, src)
+	var health map[string]healthOf
+	if s.Health != nil {
+		if health, err = s.readHealth(ctx, src); err != nil {
+			return nil, err
+		}
+	}
+	records, why := recordSet(s.Mode, s.Names, health, zoneRecords(zone.Content))
 
 	old := zoneSerial(zone.Content)
-	p := dnsPayload{Serial: old}
-	if !zone.Exists || zone.Content != s.zoneContent(old) {
+	p := dnsPayload{Serial: old, Records: records}
+	if !zone.Exists || zone.Content != s.zoneContent(old, records) {
 		p.Serial, p.WriteZone = nextSerial(old, s.Now()), true
 		if zone.Exists {
 			p.ZoneWas = sha256Hex(zone.Content)
@@ -514,9 +548,9 @@ func (s *DNS) Diff(ctx context.Context, src facts.Source) (*plan.Change, error) 
 
 	if !reload {
 		c.Action = plan.NoOp
-		c.Reason = fmt.Sprintf("zone %s as declared, served at serial %d (%s)", s.Zone, p.Serial, s.describeRecords())
-		if len(kept) > 0 {
-			c.Reason += "; " + strings.Join(kept, "; ")
+		c.Reason = fmt.Sprintf("zone %s as declared, served at serial %d (%s)", s.Zone, p.Serial, s.describeRecords(records))
+		if reasons := append(why, kept...); len(reasons) > 0 {
+			c.Reason += "; " + strings.Join(reasons, "; ")
 		}
 		return c, nil
 	}
@@ -524,11 +558,13 @@ func (s *DNS) Diff(ctx context.Context, src facts.Source) (*plan.Change, error) 
 	switch {
 	case p.WriteZone && !zone.Exists:
 		c.Action = plan.Create
-		todo = append(todo, fmt.Sprintf("create zone %s (serial %d: %s)", s.Zone, p.Serial, s.describeRecords()))
-		c.Details = append(c.Details, unifiedDiff("", s.zoneContent(p.Serial))...)
+		todo = append(todo, fmt.Sprintf("create zone %s (serial %d: %s)", s.Zone, p.Serial, s.describeRecords(records)))
+		c.Details = append(c.Details, why...)
+		c.Details = append(c.Details, unifiedDiff("", s.zoneContent(p.Serial, records))...)
 	case p.WriteZone:
-		todo = append(todo, fmt.Sprintf("rewrite zone %s (serial %d → %d: %s)", s.Zone, old, p.Serial, s.describeRecords()))
-		c.Details = append(c.Details, unifiedDiff(zone.Content, s.zoneContent(p.Serial))...)
+		todo = append(todo, fmt.Sprintf("rewrite zone %s (serial %d → %d: %s)", s.Zone, old, p.Serial, s.describeRecords(records)))
+		c.Details = append(c.Details, why...)
+		c.Details = append(c.Details, unifiedDiff(zone.Content, s.zoneContent(p.Serial, records))...)
 	}
 	if p.WriteConf {
 		todo = append(todo, "declare it in "+s.ConfFile)
@@ -568,11 +604,19 @@ func (s *DNS) unreachable(ctx context.Context, src facts.Source) []string {
 	return out
 }
 
-// describeRecords says what the records are: "@ → 4 A, admin → 1 A".
-func (s *DNS) describeRecords() string {
+// describeRecords says what the records are: "@ → 4 A, admin → 1 A";
+// with failover, the host each name points at: "@ → slave1".
+func (s *DNS) describeRecords(records []dnsRecord) string {
+	if s.Mode == dnsFailover {
+		var parts []string
+		for _, r := range records {
+			parts = append(parts, r.Name+" → "+s.hostName(r.Address))
+		}
+		return strings.Join(parts, ", ")
+	}
 	count := map[string]int{}
 	var order []string
-	for _, r := range recordSet(s.Mode, s.Names) {
+	for _, r := range records {
 		if count[r.Name] == 0 {
 			order = append(order, r.Name)
 		}
@@ -611,8 +655,20 @@ func nextSerial(old uint32, now time.Time) uint32 {
 	return old + 1
 }
 
-// zoneContent is the zone file with the given serial.
-func (s *DNS) zoneContent(serial uint32) string {
+// hostName names an address by its node, when a record's host is one.
+func (s *DNS) hostName(addr string) string {
+	for _, n := range s.Names {
+		for _, t := range n.Targets {
+			if t.Address == addr && t.Node != "" {
+				return t.Node
+			}
+		}
+	}
+	return addr
+}
+
+// zoneContent is the zone file with the given serial and A records.
+func (s *DNS) zoneContent(serial uint32, records []dnsRecord) string {
 	var b strings.Builder
 	origin := s.Zone + "."
 	fmt.Fprintf(&b, "; Managed by shoal (site %s, %s); changes here are overwritten.\n", s.Site, s.Block)
@@ -627,7 +683,7 @@ func (s *DNS) zoneContent(serial uint32) string {
 			fmt.Fprintf(&b, "%s\tIN\tA\t%s\n", ns.Name, ns.Address)
 		}
 	}
-	for _, r := range recordSet(s.Mode, s.Names) {
+	for _, r := range records {
 		fmt.Fprintf(&b, "%s\tIN\tA\t%s\n", r.Name, r.Address)
 	}
 	return b.String()
@@ -667,7 +723,7 @@ func hasLine(content, line string) bool {
 // one self-checking script.
 func (s *DNS) ApplyScript(c *plan.Change) string {
 	p, err := plan.DecodePayload[dnsPayload](c)
-	if err != nil {
+	if err != nil || len(p.Records) == 0 {
 		return ""
 	}
 	flag := func(b bool) string {
@@ -678,7 +734,7 @@ func (s *DNS) ApplyScript(c *plan.Change) string {
 	}
 	return shell.Script(dnsApplyBody,
 		shell.Bind("zone", s.Zone), shell.Bind("serial", strconv.FormatUint(uint64(p.Serial), 10)),
-		shell.Bind("zone_file", s.ZoneFile), shell.Bind("zone_content", s.zoneContent(p.Serial)),
+		shell.Bind("zone_file", s.ZoneFile), shell.Bind("zone_content", s.zoneContent(p.Serial, p.Records)),
 		shell.Bind("write_zone", flag(p.WriteZone)), shell.Bind("zone_was", p.ZoneWas),
 		shell.Bind("conf_file", s.ConfFile), shell.Bind("conf_content", s.confContent()),
 		shell.Bind("write_conf", flag(p.WriteConf)), shell.Bind("conf_was", p.ConfWas),
@@ -690,8 +746,10 @@ func (s *DNS) ApplyScript(c *plan.Change) string {
 func (s *DNS) Apply(ctx context.Context, h transport.Host, c *plan.Change, r Reporter) error {
 	script := s.ApplyScript(c)
 	if script == "" {
-		_, err := plan.DecodePayload[dnsPayload](c)
-		return err
+		if _, err := plan.DecodePayload[dnsPayload](c); err != nil {
+			return err
+		}
+		return fmt.Errorf("zone %s on %s: the plan carries no records for it (was it made by another version?)", s.Zone, s.NodeName)
 	}
 	if err := h.Run(ctx, transport.Command{Script: script}); err != nil {
 		return fmt.Errorf("zone %s on %s: %w", s.Zone, s.NodeName, err)

@@ -66,7 +66,7 @@ ns	IN	A	10.0.0.53
 @	IN	A	10.0.0.13
 admin	IN	A	10.0.0.11
 `
-	if d := cmp.Diff(want, s.zoneContent(2026120100)); d != "" {
+	if d := cmp.Diff(want, s.zoneContent(2026120100, roundRobin(s))); d != "" {
 		t.Errorf("zone file (-want +got):\n%s", d)
 	}
 	if got := zoneSerial(want); got != 2026120100 {
@@ -103,7 +103,8 @@ func TestDNSRecordSetRoundRobin(t *testing.T) {
 		t.Fatal(problem)
 	}
 	want := []dnsRecord{{"@", "10.0.0.11"}, {"@", "192.0.2.7"}, {"www", "192.0.2.8"}}
-	if d := cmp.Diff(want, recordSet(dnsRoundRobin, names)); d != "" {
+	got, why := recordSet(dnsRoundRobin, names, nil, nil)
+	if d := cmp.Diff(want, got); d != "" || why != nil {
 		t.Errorf("(-want +got):\n%s", d)
 	}
 }
@@ -127,7 +128,7 @@ func TestDNSRefusesBadInput(t *testing.T) {
 		want   string
 	}{
 		{"zone", with("zone", cty.StringVal("site example")), "is not a domain name"},
-		{"mode", with("mode", cty.StringVal("failover")), `mode "failover" is not one of: round_robin`},
+		{"mode", with("mode", cty.StringVal("active")), `mode "active" is not one of: round_robin, failover`},
 		{"ttl zero", with("ttl", cty.NumberIntVal(0)), "Invalid ttl"},
 		{"ttl fraction", with("ttl", cty.NumberFloatVal(1.5)), "Invalid ttl"},
 		{"node by name", with("records", records("@", nodeVal("web1", "web1"))), `node web1's address "web1" is not an IPv4 address`},
@@ -169,7 +170,7 @@ func dnsFacts(s *DNS, zone, conf, include, served string) fixedFacts {
 
 func TestDNSDiff(t *testing.T) {
 	s := testDNS(t, "/etc/bind")
-	today := s.zoneContent(2026120100)
+	today := s.zoneContent(2026120100, roundRobin(s))
 	inc := "// local zones\n" + s.includeLine() + "\n"
 	moved := testDNS(t, "/etc/bind")
 	moved.Names[0].Targets[2].Address = "10.0.0.23"
@@ -228,7 +229,9 @@ func TestDNSDiff(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d := cmp.Diff(tt.payload, p); d != "" {
+			want := tt.payload
+			want.Records = roundRobin(tt.step)
+			if d := cmp.Diff(want, p); d != "" {
 				t.Errorf("payload (-want +got):\n%s", d)
 			}
 		})
@@ -241,9 +244,9 @@ func TestDNSScriptsGolden(t *testing.T) {
 		state string
 		p     dnsPayload
 	}{
-		{"create", dnsPayload{Serial: 2026120100, WriteZone: true, WriteConf: true, AddInclude: true, Reconfig: true}},
-		{"rewrite", dnsPayload{Serial: 2026120101, WriteZone: true, ZoneWas: sha256Hex(s.zoneContent(2026120100))}},
-		{"reload", dnsPayload{Serial: 2026120100}},
+		{"create", dnsPayload{Serial: 2026120100, WriteZone: true, WriteConf: true, AddInclude: true, Reconfig: true, Records: roundRobin(s)}},
+		{"rewrite", dnsPayload{Serial: 2026120101, WriteZone: true, ZoneWas: sha256Hex(s.zoneContent(2026120100, roundRobin(s))), Records: roundRobin(s)}},
+		{"reload", dnsPayload{Serial: 2026120100, Records: roundRobin(s)}},
 	} {
 		c := &plan.Change{ID: s.ID()}
 		plan.SetPayload(c, tt.p)
@@ -361,4 +364,10 @@ func TestDNSConvergesOnAHost(t *testing.T) {
 	if matches, _ := filepath.Glob(s.ZoneFile + ".shoal-tmp.*"); len(matches) > 0 {
 		t.Errorf("left behind: %v", matches)
 	}
+}
+
+// roundRobin is the records a round_robin step's zone gets.
+func roundRobin(s *DNS) []dnsRecord {
+	records, _ := recordSet(dnsRoundRobin, s.Names, nil, nil)
+	return records
 }

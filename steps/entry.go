@@ -18,6 +18,12 @@ type Entry struct {
 	// them has a change, neither has this one (a replica's caches are
 	// purged when its tree changed; a service reloads when its config did).
 	OnChange []Ref
+	// Ahead: entries this one goes ahead of: each waits for it, and it has
+	// a change only when one of them has (a snapshot of a node taken
+	// before apply changes anything there). An entry this one waits for,
+	// however indirectly, is left out: it still runs first. A Ref that
+	// names only a Node selects every entry on that node.
+	Ahead []Ref
 	// Unconditional: the entry runs whether or not the blocks its block's
 	// on_change names change; on_change only orders it after them. A kind
 	// whose block compiles to a part that must always converge and a part
@@ -54,6 +60,9 @@ type Site struct {
 	Owner    string // "" when the site sets none
 	Group    string // the owner's group when the site sets none
 	Merge    bool   // on_conflict = "merge"
+	// SnapshotBeforeApply: the site's snapshot blocks take a snapshot of
+	// a node before apply changes anything there (see Entry.Ahead).
+	SnapshotBeforeApply bool
 	// FollowRootLink: the site accepts a root that is a symlink on a node
 	// and works in the folder it points to.
 	FollowRootLink bool

@@ -51,6 +51,7 @@ var _ = register(&Kind{
 	IsStep:    true,
 	DefaultOn: "all",
 	Validate:  validateLine,
+	ClaimsOf:  editedClaim,
 	Compile: func(u *Unit) ([]Entry, hashicl.Diagnostics) {
 		entries, diags := u.Each(func(node string, d *block.Decl) (Step, hashicl.Diagnostics) {
 			return newLine(u, node, d)
@@ -65,6 +66,47 @@ var _ = register(&Kind{
 		return entries, diags
 	},
 })
+
+// editedClaim: a file under the site root that a line block edits on
+// each node is each node's own (its lines may differ per node: the
+// address a node serves, a setting only replicas have). Replicate gives a
+// replica the primary's copy once, when it has none, and leaves it alone
+// after that. A block that runs on the primary alone (on = "primary")
+// edits the copy replicate carries to the replicas, and claims nothing.
+func editedClaim(d *block.Decl) []block.Claim {
+	if !d.Known("path") || onlyOnPrimary(d) {
+		return nil
+	}
+	p, problem := filePath(d.String("path"))
+	if problem != "" || path.IsAbs(p) {
+		return nil
+	}
+	return []block.Claim{{Space: block.InRoot, Path: p, Use: block.Edited, Decl: d}}
+}
+
+// onlyOnPrimary reports whether a block's on is the constant "primary".
+func onlyOnPrimary(d *block.Decl) bool {
+	if d.On == nil {
+		return false
+	}
+	v, diags := d.On.Value(nil)
+	if diags.HasErrors() || !v.IsWhollyKnown() || v.IsNull() {
+		return false
+	}
+	if v.Type() == cty.String {
+		return v.AsString() == "primary"
+	}
+	if !v.CanIterateElements() || v.LengthInt() == 0 {
+		return false
+	}
+	for it := v.ElementIterator(); it.Next(); {
+		_, w := it.Element()
+		if w.Type() != cty.String || w.AsString() != "primary" {
+			return false
+		}
+	}
+	return true
+}
 
 // lineRegexps are the arguments that hold regular expressions.
 var lineRegexps = []string{"match", "insert_after", "insert_before"}

@@ -102,6 +102,22 @@ func TestPurgeCreates(t *testing.T) {
 	}
 }
 
+// TestPurgeLeavesAFolderThePrimaryLacks: a cache folder of the recipe
+// that the primary does not have (a cache plugin not installed) is not
+// made on a replica, where replicate would delete it on the next run.
+func TestPurgeLeavesAFolderThePrimaryLacks(t *testing.T) {
+	root := t.TempDir()
+	s := &Purge{NodeName: "web1", Root: root, Dir: "wp-content/cache", Primary: "web1"}
+	c := planOn(t, s, localNode())
+	if c.Action != plan.NoOp || c.Reason != "wp-content/cache is missing on the primary web1: nothing to purge" {
+		t.Errorf("%c %q", c.Action, c.Reason)
+	}
+	failOn(t, os.MkdirAll(filepath.Join(root, "wp-content/cache/page"), 0o755))
+	if c := planOn(t, s, localNode()); c.Action != plan.Update {
+		t.Errorf("a folder there: %c %q", c.Action, c.Reason)
+	}
+}
+
 func TestPurgeRefusesSymlinks(t *testing.T) {
 	root, outside := t.TempDir(), t.TempDir()
 	failOn(t, os.MkdirAll(filepath.Join(outside, "cache"), 0o755))

@@ -35,6 +35,9 @@ type Replicate struct {
 	PrimaryRoot string // the tree on the primary when not Root (tests: Local hosts share one disk)
 	Skip        []string
 	Empty       []facts.EmptyDir
+	// Seed lists files among Skip that each node edits in place: a
+	// replica without one gets the primary's copy, once (see seed).
+	Seed []string
 	// FollowRootLink works in the folder a root symlink points to.
 	FollowRootLink bool
 	// StallTimeout drops a replica that accepts no data for this long;
@@ -64,6 +67,8 @@ type replicatePayload struct {
 	Delete   string `json:"delete,omitempty"` // paths relative to Root, deepest first
 	Send     string `json:"send,omitempty"`   // the paths to stream, when not Whole
 	Whole    bool   `json:"whole,omitempty"`  // stream the whole tree
+	// Seed lists the Seed files the replica lacks, copied once.
+	Seed []string `json:"seed,omitempty"`
 }
 
 func (r *Replicate) ID() string   { return changeID(r.NodeName, r.Kind(), r.Root) }
@@ -86,10 +91,10 @@ func (r *Replicate) manifest(root string) facts.TreeManifest {
 }
 
 func (r *Replicate) Facts() []NodeFact {
-	return []NodeFact{
+	return append([]NodeFact{
 		{Node: r.Primary, Fact: r.digest(r.primaryRoot())},
 		{Node: r.NodeName, Fact: r.digest(r.Root)},
-	}
+	}, r.seedFacts()...)
 }
 
 // Diff compares the trees' digests; only when they differ does it fetch
@@ -116,8 +121,21 @@ func (r *Replicate) Diff(ctx context.Context, src facts.Source) (*plan.Change, e
 		c.Action, c.Reason = plan.Conflict, fmt.Sprintf("the root %s on %s is a symlink: not written through", r.Root, r.NodeName)
 		return c, nil
 	}
+	seeds, err := r.missingSeeds(ctx, src)
+	if err != nil {
+		return nil, err
+	}
 	if replica.Exists && replica.Digest == primary.Digest {
-		c.Action, c.Reason = plan.NoOp, fmt.Sprintf("tree equals %s's (%s files)", r.Primary, groupThousands(primary.Files))
+		if len(seeds) == 0 {
+			c.Action, c.Reason = plan.NoOp, fmt.Sprintf("tree equals %s's (%s files)", r.Primary, groupThousands(primary.Files))
+			return c, nil
+		}
+		none, err := encodePaths(nil)
+		if err != nil {
+			return nil, err
+		}
+		c.Action, c.Summary = plan.Update, r.seedSummary(seeds)
+		plan.SetPayload(c, replicatePayload{Root: r.Root, RealRoot: replica.Real, Delete: none, Send: none, Seed: seeds})
 		return c, nil
 	}
 	from, err := facts.ReadTreeManifest(ctx, src, r.Primary, r.manifest(r.primaryRoot()))
@@ -138,8 +156,11 @@ func (r *Replicate) Diff(ctx context.Context, src facts.Source) (*plan.Change, e
 		c.Action = plan.Create
 	}
 	c.Summary = delta.summary()
+	if len(seeds) > 0 {
+		c.Summary += ", " + r.seedSummary(seeds)
+	}
 	c.Details = deletionDetails(delta.Deletions)
-	payload := replicatePayload{Root: r.Root, Delete: deletions, Whole: true}
+	payload := replicatePayload{Root: r.Root, Delete: deletions, Whole: true, Seed: seeds}
 	if replica.Exists {
 		payload.RealRoot = replica.Real
 	}

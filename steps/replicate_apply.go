@@ -82,18 +82,40 @@ func (r *Replicate) ApplyBatch(ctx context.Context, hosts map[string]transport.H
 		ready = append(ready, c)
 		feeds = append(feeds, newFeed(reporters[i]))
 	}
-	if len(ready) > 0 {
-		send, err := sendList(ready)
+	// a change that only deletes or seeds streams nothing
+	var streamed []*plan.Change
+	var streamFeeds []*feed
+	for i, c := range ready {
+		if needsStream(c) {
+			streamed, streamFeeds = append(streamed, c), append(streamFeeds, feeds[i])
+		}
+	}
+	if len(streamed) > 0 {
+		send, err := sendList(streamed)
 		if err != nil {
-			for _, c := range ready {
+			for _, c := range streamed {
 				failed[c.ID] = err
 			}
 			return failed
 		}
-		errs := r.stream(ctx, primary, hosts, ready, feeds, send)
+		errs := r.stream(ctx, primary, hosts, streamed, streamFeeds, send)
 		for i, err := range errs {
 			if err != nil {
-				failed[ready[i].ID] = fmt.Errorf("replicating %s from %s to %s: %w", rootOf(ready[i]), r.Primary, ready[i].Node, err)
+				failed[streamed[i].ID] = fmt.Errorf("replicating %s from %s to %s: %w", rootOf(streamed[i]), r.Primary, streamed[i].Node, err)
+			}
+		}
+	}
+	if len(r.Seed) > 0 {
+		var seeded []*plan.Change
+		var reps []Reporter
+		for i, c := range cs {
+			if prepared[i] == nil && failed[c.ID] == nil {
+				seeded, reps = append(seeded, c), append(reps, reporters[i])
+			}
+		}
+		for i, err := range r.seed(ctx, primary, hosts, seeded, reps) {
+			if err != nil {
+				failed[seeded[i].ID] = err
 			}
 		}
 	}

@@ -70,7 +70,7 @@ func deeperFirst(a, b string) bool {
 
 func (d treeDelta) summary() string {
 	var parts []string
-	if d.Copy.Files > 0 || d.Fix == 0 {
+	if d.Copy.Files > 0 || d.Fix == 0 && len(d.Deletions) == 0 {
 		parts = append(parts, "copy "+volume(d.Copy))
 	}
 	if d.Fix > 0 {
