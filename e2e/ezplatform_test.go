@@ -64,7 +64,7 @@ func hclString(s string) string {
 // DFS rule it includes), php-fpm running, memcached stopped and listening
 // on 127.0.0.1 as Debian ships it, and a logging shim in front of the
 // MariaDB client; MariaDB on db with the DFS user. Cleanup puts it back.
-func stageEzHosts(t *testing.T) *mariaDB {
+func stageEzHosts(t *testing.T) mariaDB {
 	t.Helper()
 	stage := readFile(t, filepath.Join(repoRoot, ezFixture, "stage.sh"))
 	vhost := readFile(t, filepath.Join(repoRoot, ezFixture, "nginx", "ezplatform.conf"))
@@ -100,7 +100,9 @@ chmod 0755 /usr/local/bin/mysql
 	}
 	onHost(t, "web1", "set -- "+ezRoot+" 3.x\n"+stage)
 	t.Cleanup(func() { onHost(t, "files", "rm -rf /srv/nas/"+ezSite) })
-	db := startMariaDB(t, "db", labAddr(t, "db"))
+	db := mariaDB{lab: labShell{sshConfig: sshConfig}, host: "db"}
+	db.lab.startMariaDB(t, db.host, labAddr(t, db.host))
+	t.Cleanup(func() { db.lab.stopMariaDB(t, db.host) })
 	db.addUser(t, "ezdfs", ezPassword, "ezdfs")
 	return db
 }
@@ -108,7 +110,7 @@ chmod 0755 /usr/local/bin/mysql
 // ezState is what a refused run may not change: on each web node the site
 // tree's top, the files shoal writes or edits, and which of its daemons
 // run; on db, the databases.
-func ezState(t *testing.T, db *mariaDB) string {
+func ezState(t *testing.T, db mariaDB) string {
 	t.Helper()
 	var b strings.Builder
 	script := shell.Script(`cd "$root" && find . -maxdepth 2 -printf '%y %p %l\n' | sort
@@ -266,7 +268,7 @@ site "ezlegacy" {
 }
 `
 
-func testEzLegacyLayout(t *testing.T, db *mariaDB, vars string) {
+func testEzLegacyLayout(t *testing.T, db mariaDB, vars string) {
 	const root = "/var/www/ezlegacy"
 	t.Cleanup(func() {
 		for _, h := range webHosts[:2] {
@@ -410,7 +412,7 @@ done`, shell.Bind("bases", strings.Join(bases, " "))))
 // testEzBadInput: a node whose memcached would listen on 127.0.0.1, a DFS
 // path outside the storage, a missing db param: each a diagnostic naming
 // file:line:col, for plan and apply, and nothing changes.
-func testEzBadInput(t *testing.T, db *mariaDB, vars string) {
+func testEzBadInput(t *testing.T, db mariaDB, vars string) {
 	before := ezState(t, db)
 	defer func() {
 		if diff := cmp.Diff(before, ezState(t, db)); diff != "" {
@@ -451,3 +453,9 @@ func testEzBadInput(t *testing.T, db *mariaDB, vars string) {
 		})
 	}
 }
+
+// startPHPFPM is a script that starts Debian's php8.2-fpm (its pool
+// listens on /run/php/php8.2-fpm.sock as www-data) through its init
+// script; stop it with service php8.2-fpm stop.
+const startPHPFPM = `service php8.2-fpm start </dev/null >/tmp/shoal-e2e-fpm.log 2>&1 || { cat /tmp/shoal-e2e-fpm.log; exit 1; }
+`

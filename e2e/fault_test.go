@@ -291,6 +291,7 @@ func (f *faultCase) manifests() map[string]string {
 func (f *faultCase) onEveryHost(script func(host string) string) map[string]string {
 	f.t.Helper()
 	hosts := append([]string{"files"}, webHosts...)
+	lab := labShell{sshConfig: f.env.sshConfig}
 	out := make([]string, len(hosts))
 	errs := make([]error, len(hosts))
 	var wg sync.WaitGroup
@@ -298,7 +299,10 @@ func (f *faultCase) onEveryHost(script func(host string) string) map[string]stri
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out[i], errs[i] = runOnLabHost(f.env.sshConfig, h, script(h))
+			var stderr string
+			if out[i], stderr, errs[i] = lab.try(h, script(h)); errs[i] != nil {
+				errs[i] = fmt.Errorf("%s: %v\nstderr: %s", h, errs[i], stderr)
+			}
 		}()
 	}
 	wg.Wait()

@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -101,21 +100,5 @@ func onHost(t *testing.T, host, script string) string {
 // onLabHost runs a shell script on a host of the lab whose ssh_config is cfg.
 func onLabHost(t *testing.T, cfg, host, script string) string {
 	t.Helper()
-	out, err := runOnLabHost(cfg, host, script)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// runOnLabHost is onLabHost for goroutines: it returns the failure.
-func runOnLabHost(cfg, host, script string) (string, error) {
-	cmd := exec.Command("ssh", "-F", cfg, host, "sh", "-s")
-	cmd.Stdin = strings.NewReader(script)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("%s: %v\nscript:\n%s\nstderr: %s", host, err, script, errb.String())
-	}
-	return out.String(), nil
+	return labShell{sshConfig: cfg}.run(t, host, script)
 }

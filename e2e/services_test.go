@@ -97,7 +97,7 @@ func (l labShell) startMariaDB(t *testing.T, host, listen string) {
 	t.Helper()
 	network := "--skip-networking"
 	if listen != "" {
-		network = "--bind-address=" + listen
+		network = "--bind-address=" + listen + " --skip-name-resolve"
 	}
 	setup := shell.Script(`set -e
 mkdir -p "$data" /run/mysqld
@@ -114,11 +114,49 @@ fi`, shell.Bind("data", mariaDBDir))
 	l.startDaemon(t, host, "mariadbd", start, "mysqladmin ping", "/var/log/shoal-lab-mariadb.log")
 }
 
+// stopMariaDB stops host's MariaDB and removes its data, for a lab that
+// outlives the test.
+func (l labShell) stopMariaDB(t *testing.T, host string) {
+	t.Helper()
+	l.run(t, host, shell.Script(`pid=$(cat /run/mysqld/mysqld.pid 2>/dev/null) || pid=
+if [ -n "$pid" ]; then
+	kill "$pid" 2>/dev/null || :
+	i=0
+	while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+fi
+rm -rf "$data"`, shell.Bind("data", mariaDBDir)))
+}
+
 // sql runs statements on host's MariaDB as root and returns what they
 // print, tab-separated, without column names.
 func (l labShell) sql(t *testing.T, host, statements string) string {
 	t.Helper()
 	return l.run(t, host, "mysql --batch --skip-column-names <<'SQL'\n"+statements+"\nSQL\n")
+}
+
+// mariaDB is the MariaDB server of one lab host, for tests that talk to
+// one database host.
+type mariaDB struct {
+	lab  labShell
+	host string
+}
+
+func (db mariaDB) sql(t *testing.T, statements string) string {
+	t.Helper()
+	return db.lab.sql(t, db.host, statements)
+}
+
+// addUser creates a user that may connect from anywhere and do anything
+// with the database name (which need not exist yet).
+func (db mariaDB) addUser(t *testing.T, user, password, database string) {
+	t.Helper()
+	db.sql(t, fmt.Sprintf("CREATE USER %s@'%%' IDENTIFIED BY %s;\nGRANT ALL ON `%s`.* TO %s@'%%';",
+		sqlString(user), sqlString(password), database, sqlString(user)))
+}
+
+// sqlString quotes s as an SQL string literal.
+func sqlString(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
 }
 
 // startNamed starts Debian's BIND on host with the package's own
