@@ -75,16 +75,20 @@ func TestWordPressEndToEnd(t *testing.T) {
 
 	// 1. the first apply converges: the next plan is empty, a third
 	// apply changes nothing
+	start := time.Now()
 	apply := s.shoalRun(t, "apply", "--yes")
 	if apply.code != 0 {
 		t.Fatalf("first apply: exit %d\n%s\n%s", apply.code, apply.stdout, apply.stderr)
 	}
+	t.Logf("first apply: %s", time.Since(start).Round(time.Millisecond)) // for bench/README.md, not a target
 	if strings.Contains(apply.stdout+apply.stderr, wpDBPassword) {
 		t.Errorf("the apply printed the database password:\n%s", apply.stdout)
 	}
+	start = time.Now()
 	if r := s.shoalRun(t, "plan", "--detailed-exitcode"); r.code != 0 {
 		t.Fatalf("second plan: exit %d, want no changes\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
+	t.Logf("no-change plan: %s", time.Since(start).Round(time.Millisecond))
 	before := s.state(t)
 	time.Sleep(1100 * time.Millisecond) // a rewrite would show in mtimes
 	if r := s.shoalRun(t, "apply", "--yes"); r.code != 0 {
