@@ -56,8 +56,9 @@ app recipe (Dolphin, ExpressionEngine, eZ Platform, Drupal/Aegir, WordPress, or
 one of your own), compares them with the live hosts over SSH and makes exactly
 the changes needed: dynamic folders moved to shared storage and linked, the
 tree replicated from the primary, caches purged, fstab/exports written, and
-the files, lines, cron jobs, commands, packages, services and keys the recipe
-declares. docs/recipes.md describes the recipe language.
+the files, lines, cron jobs, commands, packages, services, keys, DNS records
+and snapshots the recipe declares. docs/recipes.md describes the recipe
+language.
 
 Start with a throwaway lab:   shoal lab up && shoal -C fixtures/dolphin plan`,
 		SilenceUsage:  true,
