@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
 )
 
@@ -71,6 +72,21 @@ func TestIdentitiesOnlyAgainstMaxAuthTries(t *testing.T) {
 			}
 		})
 	}
+	// The agent holds the named key too, after the strangers: ssh offers
+	// it first (the agent's keys that IdentityFile names go ahead of its
+	// others) and gets in; so must shoal.
+	t.Run("IdentitiesOnly no, the named key in the agent", func(t *testing.T) {
+		t.Setenv("SSH_AUTH_SOCK", agentWithKeys(t, 6, filepath.Join(labDir, "id_ed25519")))
+		config := routeConfig(t, "    IdentitiesOnly no\n")
+		if out, err := exec.Command("ssh", "-F", config, "target", "true").CombinedOutput(); err != nil {
+			t.Fatalf("ssh: %v\n%s", err, out)
+		}
+		onHost(t, "web3", "mkdir -p /var/www/openssh")
+		t.Cleanup(func() { onHost(t, "web3", "rm -rf /var/www/openssh") })
+		if r := shoalWith(t, config, "-C", targetSite(t), "plan"); r.code != 0 && r.code != 2 {
+			t.Errorf("shoal plan: exit %d where ssh got in\n%s\n%s", r.code, r.stdout, r.stderr)
+		}
+	})
 }
 
 // routeConfig is an ssh_config in which "target" is web3, logged in to
@@ -164,8 +180,8 @@ func arrivals(t *testing.T, host string, mark int64) []string {
 }
 
 // agentWithKeys serves an ssh-agent holding n fresh keys the lab does not
-// know, and returns its socket.
-func agentWithKeys(t *testing.T, n int) string {
+// know, then the private keys in thenFiles, and returns its socket.
+func agentWithKeys(t *testing.T, n int, thenFiles ...string) string {
 	t.Helper()
 	keyring := agent.NewKeyring()
 	for range n {
@@ -174,6 +190,15 @@ func agentWithKeys(t *testing.T, n int) string {
 			t.Fatal(err)
 		}
 		if err := keyring.Add(agent.AddedKey{PrivateKey: key, Comment: "stranger"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, path := range thenFiles {
+		key, err := ssh.ParseRawPrivateKey([]byte(readFile(t, path)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := keyring.Add(agent.AddedKey{PrivateKey: key, Comment: filepath.Base(path)}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -52,9 +52,9 @@ func agentSocket(setting string) string {
 
 // loadCredentials gathers what to offer e as OpenSSH's pubkey_prepare
 // does: certificates named by CertificateFile first; then the agent's
-// keys in the agent's order, those that IdentityFile also names included
-// (the agent signs for them, so a passphrase-protected key works through
-// the agent), the others only without IdentitiesOnly; then the identity
+// keys that IdentityFile also names, in the agent's order (the agent signs
+// for them, so a passphrase-protected key works through the agent); then
+// the agent's other keys, only without IdentitiesOnly; then the identity
 // files the agent does not hold, each followed by its <file>-cert.pub
 // when no CertificateFile is set. Keys whose type PubkeyAcceptedAlgorithms
 // leaves out are skipped. Encrypted files the agent does not hold are
@@ -77,6 +77,7 @@ func loadCredentials(e endpoint) *credentials {
 	for _, path := range e.certificateFiles {
 		offered = append(offered, readCertificate(path))
 	}
+	var otherAgentKeys []*key
 	for _, a := range agentKeys {
 		i := slices.IndexFunc(files, func(f *key) bool { return !f.cert && samePublicKey(f.public, a.public) })
 		if i >= 0 {
@@ -85,10 +86,10 @@ func loadCredentials(e endpoint) *credentials {
 			offered = append(offered, f)
 			files = slices.Delete(files, i, i+1)
 		} else if !e.identitiesOnly {
-			offered = append(offered, a)
+			otherAgentKeys = append(otherAgentKeys, a)
 		}
 	}
-	offered = append(offered, files...)
+	offered = append(append(offered, otherAgentKeys...), files...)
 
 	for _, k := range offered {
 		if k.cert && k.signer == nil && k.public != nil {

@@ -280,7 +280,9 @@ func TestKeysAreOfferedInOpenSSHsOrder(t *testing.T) {
 	f.trust(t, s, s.HostKeys()[0])
 
 	_, err := transport.Dial(context.Background(), keyTarget(f, s), f.options())
-	want := []string{certD, "agent key agent-a", pathB + " (agent)", pathC, pathD}
+	// OpenSSH: certificates, the agent's keys an IdentityFile names, the
+	// agent's others, then the remaining files
+	want := []string{certD, pathB + " (agent)", "agent key agent-a", pathC, pathD}
 	if diff := cmp.Diff(want, authError(t, err).Tried); diff != "" {
 		t.Errorf("keys tried (-want +got):\n%s", diff)
 	}
