@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shoal-sh/shoal/lab"
 	"github.com/shoal-sh/shoal/shell"
 )
 
@@ -193,6 +194,46 @@ func (s *wpSite) failover(t *testing.T) {
 	if got := dig(); !slices.Equal(got, at("web1")) {
 		t.Errorf("blog.test after the master came back: %q, want the master's address", got)
 	}
+
+	// The master dead, its link down: neither SSH nor HTTP reaches it. A
+	// plan of every node cannot be applied, but one of the dns nodes
+	// (what docs/apps/wordpress.md tells cron to run) moves the name.
+	link := s.link(t, "web1")
+	ip(t, "link", "set", link, "down")
+	t.Cleanup(func() { ip(t, "link", "set", link, "up") })
+	if r := s.shoalRun(t, "apply", "--yes"); r.code != 1 || !strings.Contains(r.stderr, "could not be planned") {
+		t.Errorf("apply with the master unreachable: exit %d, want 1 naming the nodes not planned\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if r := s.shoalRun(t, "apply", "--yes", "--target", "dns"); r.code != 0 || !strings.Contains(r.stdout, "@ → slave1, www → slave1") {
+		t.Errorf("apply --target dns with the master unreachable: exit %d, want it to move blog.test to slave1\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if got := dig(); !slices.Equal(got, at("web2")) {
+		t.Errorf("blog.test with the master unreachable: %q, want slave1's address", got)
+	}
+	ip(t, "link", "set", link, "up")
+	if r := s.shoalRun(t, "apply", "--yes", "--target", "dns"); r.code != 0 {
+		t.Errorf("apply --target dns with the master back: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if got := dig(); !slices.Equal(got, at("web1")) {
+		t.Errorf("blog.test with the master reachable again: %q, want the master's address", got)
+	}
+}
+
+// link is host's end of its veth on this machine: down, the host is
+// cut off from the lab.
+func (s *wpSite) link(t *testing.T, host string) string {
+	t.Helper()
+	l, _, err := lab.Status(s.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range l.Hosts {
+		if h.Name == host && h.Link != "" {
+			return h.Link
+		}
+	}
+	t.Fatalf("the lab has no link for %s", host)
+	return ""
 }
 
 // replication: with database = "replication" one apply makes MariaDB on
