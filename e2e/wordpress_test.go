@@ -518,6 +518,14 @@ func (s *wpSite) servesPost(t *testing.T, host string, p wpPost, image []byte) {
 	if got := s.get(t, host, p.image, 200); !bytes.Equal([]byte(got), image) {
 		t.Errorf("%s: %s is not the uploaded image (%d bytes)", host, p.image, len(got))
 	}
+	// the theme's stylesheet comes from the node asked (WP_CONTENT_URL),
+	// not from the master
+	css := regexp.MustCompile(`href='https?://([^/'\s]+)(/wp-content/themes/shoal-lab/style\.css)`).FindStringSubmatch(page)
+	if css == nil || css[1] != s.addr[host] {
+		t.Errorf("%s: the theme's stylesheet is not linked from %s: %q\n%s", host, s.addr[host], css, wpExcerpt(page, "stylesheet"))
+	} else if got := s.get(t, host, css[2], 200); !strings.Contains(got, "Theme Name: Shoal Lab") {
+		t.Errorf("%s: %s is not the theme's stylesheet:\n%s", host, css[2], got)
+	}
 }
 
 // cronJob runs a job of the site's cron file on host as cron would:

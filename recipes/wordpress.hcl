@@ -17,8 +17,10 @@
 #   WordPress address (WP_SITEURL: admin, login, comment forms) is the
 #   master's everywhere, so every change reaches the master; the blog
 #   address (WP_HOME) is the host the visitor asked for (the seed's blank
-#   blog address), or each node's own URL; slaves get DISALLOW_FILE_MODS
-#   and no WP-Cron, so nothing changes there.
+#   blog address), or each node's own URL, and themes, plugins and
+#   uploads are linked from it (WP_CONTENT_URL), so each node serves its
+#   own; slaves get DISALLOW_FILE_MODS and no WP-Cron, so nothing changes
+#   there.
 # - The slaves read a copy of the master's database: a dump the master
 #   makes and each slave imports (database = "dump", the default), or
 #   MariaDB's own replication (database = "replication").
@@ -51,6 +53,10 @@ recipe "wordpress" {
   param "node_urls" {
     default     = {}
     description = "with home = \"node\": each node's URL by node name; a node not listed gets http:// and its address"
+  }
+  param "content_url" {
+    default     = "home"
+    description = "WP_CONTENT_URL, where pages link themes, plugins and uploads from: \"home\" the blog address (each node serves its own, a slave still does while the master is down), \"\" WordPress's default (the WordPress address: the master), or a URL (a CDN)"
   }
   param "uploads" {
     default     = "replicated"
@@ -219,6 +225,15 @@ recipe "wordpress" {
     path          = "wp-config.php"
     match         = "^\\s*define\\(\\s*['\"]WP_HOME['\"]"
     line          = param.home == "request" ? "define( 'WP_HOME', isset( $_SERVER['HTTP_HOST'] ) ? ( ( ! empty( $_SERVER['HTTPS'] ) && 'off' !== $_SERVER['HTTPS'] ) ? 'https://' : 'http://' ) . $_SERVER['HTTP_HOST'] : '${param.master_url != "" ? param.master_url : "http://${site.primary.address}"}' );" : "define( 'WP_HOME', '${lookup(param.node_urls, node.name, "http://${node.address}")}' );"
+    insert_before = "^\\s*require_once.*wp-settings\\.php"
+  }
+  # WordPress links themes, plugins and uploads from the WordPress
+  # address (the master) unless WP_CONTENT_URL says otherwise.
+  line "content_url" {
+    when          = param.content_url != ""
+    path          = "wp-config.php"
+    match         = "^\\s*define\\(\\s*['\"]WP_CONTENT_URL['\"]"
+    line          = param.content_url == "home" ? "define( 'WP_CONTENT_URL', ( defined( 'WP_HOME' ) ? WP_HOME : '${param.master_url != "" ? param.master_url : "http://${site.primary.address}"}' ) . '/wp-content' );" : "define( 'WP_CONTENT_URL', '${param.content_url}' );"
     insert_before = "^\\s*require_once.*wp-settings\\.php"
   }
   line "db_name" {

@@ -166,6 +166,10 @@ func TestWordPressRecipe(t *testing.T) {
 		if mods != (node != "master") {
 			t.Errorf("%s: DISALLOW_FILE_MODS %v", node, mods)
 		}
+		content := entries[node+"/line/var/www/blog/wp-config.php#content_url"].(*steps.Line)
+		if content.Line != "define( 'WP_CONTENT_URL', ( defined( 'WP_HOME' ) ? WP_HOME : 'http://10.0.0.11' ) . '/wp-content' );" {
+			t.Errorf("%s: WP_CONTENT_URL does not follow WP_HOME: %s", node, content.Line)
+		}
 	}
 
 	cfg, diags = loadWordPress(t, `uploads = "shared", home = "node", master_url = "https://admin.blog.example", node_urls = { slave1 = "https://eu.blog.example" }`)
@@ -189,6 +193,24 @@ func TestWordPressRecipe(t *testing.T) {
 		}
 		if got := entries[node+"/line/var/www/blog/wp-config.php#siteurl"].(*steps.Line).Line; got != "define( 'WP_SITEURL', 'https://admin.blog.example' );" {
 			t.Errorf("%s: %s", node, got)
+		}
+	}
+
+	// content_url: a CDN's URL as it is; "" leaves WordPress's default
+	for params, want := range map[string]string{
+		`content_url = "https://cdn.blog.example/wp-content"`: "define( 'WP_CONTENT_URL', 'https://cdn.blog.example/wp-content' );",
+		`content_url = ""`: "",
+	} {
+		cfg, diags := loadWordPress(t, params)
+		if cfg == nil {
+			t.Fatalf("%s:\n%s", params, diags)
+		}
+		var got string
+		if line, ok := compiled(t, cfg)["slave1/line/var/www/blog/wp-config.php#content_url"]; ok {
+			got = line.(*steps.Line).Line
+		}
+		if got != want {
+			t.Errorf("%s: WP_CONTENT_URL line %q, want %q", params, got, want)
 		}
 	}
 }
