@@ -3,6 +3,7 @@ package cluster
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -144,6 +145,9 @@ func containsInt(list []int, x int) bool {
 	return false
 }
 
+// diagnosticAt is a diagnostic's first line: where in c.hcl, to the column.
+var diagnosticAt = regexp.MustCompile(`(?m)^\S*c\.hcl:\d+:\d+: `)
+
 func TestRelationBadInputIsADiagnostic(t *testing.T) {
 	for _, tt := range []struct {
 		name, body string
@@ -159,53 +163,56 @@ func TestRelationBadInputIsADiagnostic(t *testing.T) {
     path    = "/etc/b"
     content = "b"
     after   = [file.a]
-  }`, []string{"c.hcl:", "Cycle in after / on_change", "file.a", "file.b"}},
+  }`, []string{"Cycle in after / on_change", "file.a", "file.b"}},
 		{"unknown reference", `
   file "a" {
     path      = "/etc/a"
     content   = "a"
     on_change = [file.nope]
-  }`, []string{"c.hcl:", "Unknown reference", "file.nope"}},
+  }`, []string{"Unknown reference", "file.nope"}},
 		{"not a step kind", `
   file "a" {
     path    = "/etc/a"
     content = "a"
     after   = [dynamic_dir.media]
-  }`, []string{"c.hcl:", "not a step kind"}},
+  }`, []string{"not a step kind"}},
 		{"on names no node", `
   cron "a" {
     schedule = "@daily"
     command  = "true"
     on       = "dns"
-  }`, []string{"c.hcl:", "No node to run on", `"dns"`}},
+  }`, []string{"No node to run on", `"dns"`}},
 		{"template fails", `
   file "a" {
     path    = "/etc/a"
     content = templatefile("a.tmpl", {})
-  }`, []string{"c.hcl:", "a.tmpl", "no_such_var"}},
+  }`, []string{"a.tmpl", "no_such_var"}},
 		{"relative path out of the root", `
   file "a" {
     path    = "../../etc/passwd"
     content = "x"
-  }`, []string{"c.hcl:", "Invalid path", `climbs out of the site root`}},
+  }`, []string{"Invalid path", `climbs out of the site root`}},
 		{"absolute path inside the root", `
   file "a" {
     path    = "${site.root}/config.php"
     content = "x"
-  }`, []string{"c.hcl:", "inside the site root"}},
+  }`, []string{"inside the site root"}},
 		{"unknown kind", `
-  frobnicate "a" {}`, []string{"c.hcl:", "Unsupported block type", "frobnicate"}},
+  frobnicate "a" {}`, []string{"Unsupported block type", "frobnicate"}},
 		{"unknown built-in step", `
   file "a" {
     path      = "/etc/a"
     content   = "a"
     on_change = [replicat]
-  }`, []string{"c.hcl:", "Invalid reference", `"replicat"`, `Did you mean "replicate"?`}},
+  }`, []string{"Invalid reference", `"replicat"`, `Did you mean "replicate"?`}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c, diags := compileString(t, site(tt.body), map[string]string{"a.tmpl": "value = ${no_such_var}\n"})
 			if c != nil {
 				t.Fatalf("compiled without errors:\n%s", diags)
+			}
+			if !diagnosticAt.MatchString(diags) {
+				t.Errorf("no diagnostic says where in c.hcl, as file:line:col:\n%s", diags)
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(diags, w) {

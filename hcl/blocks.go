@@ -233,8 +233,9 @@ func (d *decoder) merge(base []*block.Decl, add body, owner string) []*block.Dec
 	}
 	drop := map[int]bool{}
 	for _, x := range add.excludes {
+		// base's blocks are out's first: one added here is not inherited
 		i, ok := index[blockKey(x.kind, x.label)]
-		if !ok {
+		if !ok || i >= len(base) {
 			if d.kinds[x.kind] != nil {
 				d.diags = append(d.diags, errorAt(x.at.Ptr(), "Nothing to exclude",
 					"%s: exclude %q %q names no inherited block.", owner, x.kind, x.label))
