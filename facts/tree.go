@@ -138,7 +138,24 @@ func treeStatus(sec Section) error {
 // (`sites/*/files`) is a pattern whose wildcards, unlike find's, never
 // match a `/`: it leaves out every folder at its depth that matches it.
 func FindTree(skip []string, empty []EmptyDir) string {
-	var prune []string
+	words := FindTreeArgs(skip, empty)
+	for i, w := range words {
+		switch w {
+		case "(", ")":
+			words[i] = `\` + w
+		case "!":
+		default:
+			words[i] = shell.Quote(w)
+		}
+	}
+	return "find . " + strings.Join(words, " ")
+}
+
+// FindTreeArgs are FindTree's arguments after `find .`, each one word,
+// unquoted: for a script that binds them as a value (shell.BindLines)
+// rather than as code.
+func FindTreeArgs(skip []string, empty []EmptyDir) []string {
+	var prune [][]string
 	for _, p := range cleanRel(skip) {
 		prune = append(prune, findPath(p, ""))
 	}
@@ -147,16 +164,24 @@ func FindTree(skip []string, empty []EmptyDir) string {
 		if !isPattern(e.Path) {
 			dir = "./" + escapeGlob(e.Path)
 		}
-		contents := []string{findPath(e.Path, "/*"), "! -path " + shell.Quote(dir+"/.*")}
+		contents := append([]string{"("}, findPath(e.Path, "/*")...)
+		contents = append(contents, "!", "-path", dir+"/.*")
 		for _, k := range e.Keep {
-			contents = append(contents, "! -path "+shell.Quote(dir+"/"+escapeGlob(k)), "! -path "+shell.Quote(dir+"/"+escapeGlob(k)+"/*"))
+			contents = append(contents, "!", "-path", dir+"/"+escapeGlob(k), "!", "-path", dir+"/"+escapeGlob(k)+"/*")
 		}
-		prune = append(prune, `\( `+strings.Join(contents, " ")+` \)`)
+		prune = append(prune, append(contents, ")"))
 	}
 	// a file shoal is writing atomically (steps' *.shoal-tmp.XXXXXX) is
 	// never part of a tree: it is renamed into place or gone a moment later
-	prune = append(prune, "-name '*.shoal-tmp.*'")
-	return `find . \( ` + strings.Join(prune, " -o ") + ` \) -prune -o`
+	prune = append(prune, []string{"-name", "*.shoal-tmp.*"})
+	args := []string{"("}
+	for i, p := range prune {
+		if i > 0 {
+			args = append(args, "-o")
+		}
+		args = append(args, p...)
+	}
+	return append(args, ")", "-prune", "-o")
 }
 
 // cleanEmpty cleans empty dirs' paths as cleanRel does, and drops keep
@@ -197,13 +222,13 @@ func cleanRel(paths []string) []string {
 // literal path escaped, or a pattern held to its depth, since find's
 // wildcards match `/` too: `./sites/*/files` alone would also match
 // ./sites/all/modules/x/files, which has more levels than the pattern.
-func findPath(p, suffix string) string {
+func findPath(p, suffix string) []string {
 	if !isPattern(p) {
-		return "-path " + shell.Quote("./"+escapeGlob(p)+suffix)
+		return []string{"-path", "./" + escapeGlob(p) + suffix}
 	}
 	levels := strings.Count(p+suffix, "/") + 1
 	deeper := "." + strings.Repeat("/*", levels+1)
-	return `\( -path ` + shell.Quote("./"+p+suffix) + " ! -path " + shell.Quote(deeper) + ` \)`
+	return []string{"(", "-path", "./" + p + suffix, "!", "-path", deeper, ")"}
 }
 
 // isPattern reports whether a path holds wildcards (block.IsPattern).

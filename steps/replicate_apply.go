@@ -7,6 +7,7 @@ import (
 	"path"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -236,33 +237,40 @@ func kept(rel string, keep []string) bool {
 // Files that change or vanish while being read only warn: the next plan
 // sees them.
 func createScript(root string, follow bool, skip []string, empty []facts.EmptyDir) string {
-	return fmt.Sprintf(`%s
-%s -print0 | tar -c -f - --null --no-recursion -T - --numeric-owner --format=gnu --ignore-failed-read
-s=$?
-[ "$s" -eq 1 ] && s=0
-exit "$s"`, enterTree(root, follow), facts.FindTree(skip, empty))
+	args := facts.FindTreeArgs(skip, empty)
+	return shell.Script(enterTreeBody+createBody, shell.Bind("root", root), shell.Bind("follow", fmt.Sprint(follow)),
+		shell.BindLines("find_args", args), shell.Bind("find_argc", strconv.Itoa(len(args))))
 }
 
 // createListScript streams only the paths listed, NUL-separated, on stdin
 // (what the replicas lack), as createScript streams the whole tree.
 func createListScript(root string, follow bool) string {
-	return fmt.Sprintf(`%s
-tar -c -f - --null --no-recursion -T - --numeric-owner --format=gnu --ignore-failed-read
-s=$?
-[ "$s" -eq 1 ] && s=0
-exit "$s"`, enterTree(root, follow))
+	return shell.Script(enterTreeBody+tarCreateBody, shell.Bind("root", root), shell.Bind("follow", fmt.Sprint(follow)))
 }
 
-// enterTree is the shell that cds into a site root, refusing one that is
-// a symlink unless follow.
-func enterTree(root string, follow bool) string {
-	q := shell.Quote(root)
-	check := ""
-	if !follow {
-		check = fmt.Sprintf("if [ -L %s ]; then echo %s >&2; exit 1; fi\n", q, shell.Quote("site root "+root+" is a symlink: refusing to work through it"))
-	}
-	return check + "cd -P -- " + q + " || exit 1"
-}
+// enterTreeBody cds into the physical folder of the site root $root,
+// refusing one that is a symlink unless $follow is true.
+const enterTreeBody = `if [ "$follow" != true ] && [ -L "$root" ]; then echo "site root $root is a symlink: refusing to work through it" >&2; exit 1; fi
+cd -P -- "$root" || exit 1
+`
+
+// createBody lists the tree with find, its arguments (facts.FindTreeArgs)
+// one a line in $find_args, and streams what it lists. A line count other
+// than $find_argc means an argument held a newline: the tree is not read
+// with arguments split apart.
+const createBody = `set --
+while IFS= read -r arg; do set -- "$@" "$arg"; done <<FIND
+$find_args
+FIND
+[ "$#" -eq "$find_argc" ] || { echo "a path left out of the tree holds a newline: not reading it" >&2; exit 1; }
+find . "$@" -print0 | ` + tarCreateBody
+
+// tarCreateBody streams the NUL-separated paths on stdin as tar; a file
+// that changed or vanished while read (tar's status 1) is no failure.
+const tarCreateBody = `tar -c -f - --null --no-recursion -T - --numeric-owner --format=gnu --ignore-failed-read
+s=$?
+[ "$s" -eq 1 ] && s=0
+exit "$s"`
 
 // sendList is what one stream must carry for every replica of a batch:
 // the union of their lists, or nil (the whole tree) when any of them
@@ -298,17 +306,18 @@ func nulList(paths []string) string {
 	return b.String()
 }
 
-// replicaRoot is the shell that makes the replica's root if it is
-// missing and enters its physical folder, refusing a root that is a
-// symlink (unless FollowRootLink) and one that no longer leads where the
-// plan read the tree. The root comes from the payload, never from the
+// replicaScript is body run in the replica's root, which replicaRootBody
+// makes if it is missing and enters, refusing a root that is a symlink
+// (unless FollowRootLink) and one that no longer leads where the plan
+// read the tree. The root comes from the payload, never from the
 // change's Target (shown, and perhaps redacted).
-func (r *Replicate) replicaRoot(c *plan.Change) string {
+func (r *Replicate) replicaScript(c *plan.Change, body string, vars ...shell.Var) string {
 	p, _ := plan.DecodePayload[replicatePayload](c)
-	return shell.Script(replicaRootBody, shell.Bind("root", p.Root), shell.Bind("real", p.RealRoot),
-		shell.Bind("node", c.Node), shell.Bind("follow", fmt.Sprint(r.FollowRootLink)))
+	return shell.Script(replicaRootBody+body, append([]shell.Var{shell.Bind("root", p.Root), shell.Bind("real", p.RealRoot),
+		shell.Bind("node", c.Node), shell.Bind("follow", fmt.Sprint(r.FollowRootLink))}, vars...)...)
 }
 
+// replicaRootBody enters the replica's root for replicaScript's body.
 const replicaRootBody = `set -e
 if [ "$follow" != true ] && [ -L "$root" ]; then
 	echo "site root $root on $node is a symlink: refusing to work through it" >&2
@@ -325,7 +334,7 @@ fi
 // extractScript unpacks a tar stream from stdin into the replica's root,
 // keeping modes, numeric owners and mtimes.
 func (r *Replicate) extractScript(c *plan.Change) string {
-	return r.replicaRoot(c) + "tar -x -f - --numeric-owner --same-owner --same-permissions"
+	return r.replicaScript(c, "tar -x -f - --numeric-owner --same-owner --same-permissions")
 }
 
 // deleteScript removes the NUL-separated relative paths on stdin under
@@ -334,7 +343,10 @@ func (r *Replicate) extractScript(c *plan.Change) string {
 // through a symlink (each path's folder must be where it is in the
 // physical tree).
 func (r *Replicate) deleteScript(c *plan.Change) string {
-	return r.replicaRoot(c) + `xargs -0 -r sh -c '
+	return r.replicaScript(c, deleteBody)
+}
+
+const deleteBody = `xargs -0 -r sh -c '
 top=$PWD
 for p do
   case $p in */*) d=${p%/*} ;; *) d=. ;; esac
@@ -349,7 +361,6 @@ for p do
   elif [ -e "$p" ] || [ -L "$p" ]; then rm -f -- "$p"
   fi
 done' shoal-delete`
-}
 
 // rootOf is where a replica's tree is, as its change's payload says.
 func rootOf(c *plan.Change) string {

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/shoal-sh/shoal/facts"
+	"github.com/shoal-sh/shoal/plan"
 )
 
 func init() {
@@ -91,4 +92,28 @@ func TestReplicateDiffGolden(t *testing.T) {
 	if d := cmp.Diff(string(want), string(got)+"\n"); d != "" {
 		t.Errorf("(-want +got), rerun with -update if intended\n%s", d)
 	}
+}
+
+// TestReplicateScriptsGolden keeps every script replicate sends in
+// testdata/scripts/replicate, one a state, so that shellcheck reviews
+// them and a change to what runs on the nodes shows in review: the
+// primary's stream (the whole tree, or a list: what seeding reads too)
+// and the replica's extract, delete and seed, the root's link refused or
+// followed.
+func TestReplicateScriptsGolden(t *testing.T) {
+	r := &Replicate{Site: "it's", Primary: "web1", NodeName: "web2", Root: "/var/www/it's site",
+		Skip:  []string{"sites/*/files", "media", "wp-config.php"},
+		Empty: []facts.EmptyDir{{Path: "cache", Keep: []string{"index.html", ".htaccess"}}, {Path: "logs/*"}},
+		Seed:  []string{"wp-config.php"}}
+	follow := *r
+	follow.FollowRootLink = true
+	c := &plan.Change{Node: "web2", Target: r.Root}
+	plan.SetPayload(c, replicatePayload{Root: r.Root, RealRoot: "/srv/www/it's site"})
+	goldenScript(t, "replicate", "stream-tree", createScript(r.primaryRoot(), r.FollowRootLink, r.Skip, r.Empty))
+	goldenScript(t, "replicate", "stream-tree-follow-link", createScript(follow.primaryRoot(), follow.FollowRootLink, follow.Skip, follow.Empty))
+	goldenScript(t, "replicate", "stream-list", createListScript(r.primaryRoot(), r.FollowRootLink))
+	goldenScript(t, "replicate", "extract", r.extractScript(c))
+	goldenScript(t, "replicate", "extract-follow-link", follow.extractScript(c))
+	goldenScript(t, "replicate", "delete", r.deleteScript(c))
+	goldenScript(t, "replicate", "seed", r.seedScript(c, r.Seed))
 }

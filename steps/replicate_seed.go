@@ -122,8 +122,7 @@ func (r *Replicate) seed(ctx context.Context, primary transport.Host, hosts map[
 			errs[i] = fmt.Errorf("replicating to %s: reading %s on %s: %w", c.Node, strings.Join(lists[i], ", "), r.Primary, err)
 			continue
 		}
-		script := r.replicaRoot(c) + shell.Script(seedExtractBody, shell.BindLines("paths", lists[i]))
-		if err := hosts[c.Node].Run(ctx, transport.Command{Script: script, Stdin: bytes.NewReader(stream.Bytes())}); err != nil {
+		if err := hosts[c.Node].Run(ctx, transport.Command{Script: r.seedScript(c, lists[i]), Stdin: bytes.NewReader(stream.Bytes())}); err != nil {
 			errs[i] = fmt.Errorf("replicating to %s: copying %s: %w", c.Node, strings.Join(lists[i], ", "), err)
 			continue
 		}
@@ -132,7 +131,13 @@ func (r *Replicate) seed(ctx context.Context, primary transport.Host, hosts map[
 	return errs
 }
 
-// seedExtractBody, run in the replica's physical root (replicaRoot),
+// seedScript extracts the seeded paths from the tar stream on stdin in
+// the replica's root.
+func (r *Replicate) seedScript(c *plan.Change, paths []string) string {
+	return r.replicaScript(c, seedExtractBody, shell.BindLines("paths", paths))
+}
+
+// seedExtractBody, run in the replica's physical root (replicaScript),
 // extracts the listed files from the tar stream on stdin once it has
 // checked that no folder on the way to each is a symlink, leaving alone
 // any file already there.

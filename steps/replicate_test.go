@@ -415,3 +415,19 @@ func TestReplicateFixesTheRootItself(t *testing.T) {
 		t.Errorf("the replica's root: %v %v", st.Mode(), err)
 	}
 }
+
+// A left-out path holding a newline would split into two find arguments
+// (the second one perhaps an action): the primary's stream refuses it
+// rather than run find with them.
+func TestReplicateStreamRefusesANewlineInALeftOutPath(t *testing.T) {
+	root := t.TempDir()
+	failOn(t, os.WriteFile(filepath.Join(root, "keep.php"), []byte("k"), 0o644))
+	cmd := exec.Command("sh", "-c", createScript(root, false, []string{"media\n-delete"}, nil))
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "holds a newline") {
+		t.Errorf("want a refusal, got %v %.200q", err, out)
+	}
+	if !exists(filepath.Join(root, "keep.php")) {
+		t.Error("find ran with the split arguments")
+	}
+}
