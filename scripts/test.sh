@@ -22,7 +22,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 echo "== gofmt"
-unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+mapfile -t gofiles < <(git ls-files '*.go' 2>/dev/null || find . -name '*.go')
+unformatted=$(gofmt -l "${gofiles[@]}")
 if [ -n "$unformatted" ]; then
 	echo "not gofmt'ed:"; echo "$unformatted"; exit 1
 fi
@@ -38,3 +39,12 @@ echo "== shellcheck (the scripts recipes install)"
 find recipes -name '*.sh' -print0 | xargs -0 -r shellcheck -s sh
 echo "== go test"
 go test -count=1 -timeout 20m "$@" ./...
+# Benchmarks are where speed is measured (bench/README.md): each runs once
+# here so that one left broken by a change fails the build, not a later
+# measurement. Their figures are not compared.
+echo "== benchmarks, once each"
+mapfile -t pkgs < <(go list ./... | grep -v /e2e)
+if ! out=$(go test -count=1 -run '^$' -bench . -benchtime=1x "${pkgs[@]}" 2>&1); then
+	echo "$out"
+	exit 1
+fi

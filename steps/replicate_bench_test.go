@@ -32,13 +32,21 @@ func benchTree(b *testing.B) (root string, bytes int64) {
 	return root, 2000 * int64(len(data))
 }
 
+// benchChange is a change that streams the whole tree into root on node,
+// as a plan for a replica without the site makes it.
+func benchChange(node, root string) *plan.Change {
+	c := &plan.Change{ID: node, Node: node, Target: root}
+	plan.SetPayload(c, replicatePayload{Root: root, Whole: true, Delete: "[]"}) // nothing to delete
+	return c
+}
+
 // BenchmarkReplicateRawPipe is the baseline: shoal's own tar commands
 // joined by a shell pipe, no Go in the data path.
 func BenchmarkReplicateRawPipe(b *testing.B) {
 	src, size := benchTree(b)
 	dst := filepath.Join(b.TempDir(), "replica")
 	r := &Replicate{}
-	script := "(" + createScript(src, false, nil, nil) + ") | (" + r.extractScript(&plan.Change{Node: "n", Target: dst}) + ")"
+	script := "(" + createScript(src, false, nil, nil) + ") | (" + r.extractScript(benchChange("n", dst)) + ")"
 	b.SetBytes(size)
 	b.ResetTimer()
 	for range b.N {
@@ -63,7 +71,7 @@ func BenchmarkReplicateBatch(b *testing.B) {
 			for i := range n {
 				node := fmt.Sprintf("web%d", i+2)
 				hosts[node] = &transport.Local{NodeName: node}
-				cs = append(cs, &plan.Change{ID: node, Node: node, Target: filepath.Join(dir, node)})
+				cs = append(cs, benchChange(node, filepath.Join(dir, node)))
 			}
 			r := &Replicate{Primary: "web1", PrimaryRoot: src}
 			b.SetBytes(size)

@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -45,7 +46,13 @@ func startLoopbackSSHD(b *testing.B) loopbackSSHD {
 	if err := os.WriteFile(filepath.Join(dir, "sshd_config"), []byte(config), 0o600); err != nil {
 		b.Fatal(err)
 	}
+	// sshd's privilege separation folder, which its service would make
+	if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
+		b.Fatal(err)
+	}
+	var sshdLog bytes.Buffer
 	sshd := exec.Command("/usr/sbin/sshd", "-D", "-e", "-f", filepath.Join(dir, "sshd_config"))
+	sshd.Stderr = &sshdLog
 	if err := sshd.Start(); err != nil {
 		b.Fatal(err)
 	}
@@ -64,7 +71,7 @@ func startLoopbackSSHD(b *testing.B) loopbackSSHD {
 			return s
 		}
 		if time.Since(start) > 5*time.Second {
-			b.Fatal("sshd did not start")
+			b.Fatalf("sshd did not start: %s", sshdLog.String())
 		}
 	}
 }
@@ -98,7 +105,7 @@ func BenchmarkReplicateSSH(b *testing.B) {
 	dir := b.TempDir()
 	b.Run("raw", func(b *testing.B) {
 		dst := filepath.Join(dir, "raw")
-		pipe := sshd.ssh(createScript(src, false, nil, nil)) + " | " + sshd.ssh((&Replicate{}).extractScript(&plan.Change{Node: "n", Target: dst}))
+		pipe := sshd.ssh(createScript(src, false, nil, nil)) + " | " + sshd.ssh((&Replicate{}).extractScript(benchChange("n", dst)))
 		b.SetBytes(size)
 		for range b.N {
 			if out, err := exec.Command("sh", "-c", pipe).CombinedOutput(); err != nil {
@@ -116,7 +123,7 @@ func BenchmarkReplicateSSH(b *testing.B) {
 			for i := range n {
 				node := fmt.Sprintf("web%d", i+2)
 				hosts[node] = sshd.dial(b, node)
-				cs = append(cs, &plan.Change{ID: node, Node: node, Target: filepath.Join(dir, node)})
+				cs = append(cs, benchChange(node, filepath.Join(dir, node)))
 			}
 			r := &Replicate{Primary: "web1", PrimaryRoot: src}
 			b.SetBytes(size)
