@@ -176,6 +176,9 @@ nohup sh -c 'while [ ! -e /tmp/shoal-e2e-ps.stop ]; do ps -eo args >> /tmp/shoal
 	t.Cleanup(func() {
 		onHost(t, "web1", "touch /tmp/shoal-e2e-ps.stop; sleep 0.1; rm -f /tmp/shoal-e2e-ps.log /tmp/shoal-e2e-ps.stop")
 	})
+	for _, h := range webHosts {
+		onHost(t, h, "rm -f /tmp/ezplatform-console.log")
+	}
 	must(run("apply", "--yes", "--json"), 0, "first apply")
 	psLog := onHost(t, "web1", "touch /tmp/shoal-e2e-ps.stop; sleep 0.1; cat /tmp/shoal-e2e-ps.log")
 	if !strings.Contains(psLog, "sshd") || strings.Count(psLog, "\n") < 100 {
@@ -192,6 +195,13 @@ nohup sh -c 'while [ ! -e /tmp/shoal-e2e-ps.stop ]; do ps -eo args >> /tmp/shoal
 	}
 	if got := ezDaemonPIDs(t); got != pids {
 		t.Errorf("a no-change apply restarted daemons:\nbefore %s\nafter  %s", pids, got)
+	}
+	// each node cleared Symfony's cache once, after its DFS configuration
+	// was written; the applies that changed nothing did not
+	for _, h := range webHosts {
+		if got := onHost(t, h, "cat /tmp/ezplatform-console.log 2>/dev/null || echo none"); got != "cache:clear --env=prod --no-warmup\n" {
+			t.Errorf("%s: the console was asked %q, want one cache:clear", h, got)
+		}
 	}
 
 	// 2. The DFS table in its own database; on each web node the rendered

@@ -54,6 +54,10 @@ recipe "ezplatform" {
     default     = null
     description = "where the DFS keeps binary files (the NFS adapter's root, dfs_nfs_path): on the storage, inside the site's folder <mount>/<site> (the default); the tree's <web>/var moves to <dfs_nfs_path>/var"
   }
+  param "symfony_env" {
+    default     = "prod"
+    description = "the Symfony environment the site runs in (APP_ENV, SYMFONY_ENV): whose cache is cleared when the DFS configuration changes"
+  }
   param "url_prefix" {
     default     = "$var_dir$/$storage_dir$"
     description = "io.url_prefix: the URL prefix binary files are served under; the default matches the NFS adapter's directory"
@@ -265,6 +269,16 @@ recipe "ezplatform" {
     match        = "^\\s*-\\s*\\{\\s*resource:\\s*['\"]?shoal_cluster\\.yml['\"]?\\s*\\}\\s*$"
     line         = "    - { resource: shoal_cluster.yml }"
     insert_after = "^imports:"
+  }
+
+  # Symfony compiles its configuration into its cache (var/cache, app/cache
+  # on 1.x) and reads it from there: a DFS configuration written or changed
+  # takes effect once that cache is cleared, on each node whose file
+  # changed, with the application's own console, as the site's owner.
+  exec "cache_clear" {
+    command   = "php ${param.layout == "1.x" ? "app/console" : "bin/console"} cache:clear --env=${param.symfony_env} --no-warmup"
+    user      = site.owner != "" ? site.owner : "www-data"
+    on_change = [file.dfs_config, file.dfs_config_legacy, line.dfs_import]
   }
 
   # --- The DFS database ---------------------------------------------------------

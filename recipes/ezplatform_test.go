@@ -178,8 +178,8 @@ func TestEzPlatformLayouts(t *testing.T) {
 			if want := `rewrite "^/var/([^/]+/)?storage/images(-versioned)?/(.*)" "/` + tc.front + `" break;`; !strings.Contains(rewrite.Content, want+"\n") {
 				t.Errorf("the nginx snippet lacks %s:\n%s", want, rewrite.Content)
 			}
-			if got := stepsOf(entries, "exec"); !slices.Equal(got, []string{"web1/exec/ez/dfs_database"}) {
-				t.Errorf("execs: %v, want the DFS database on the primary alone", got)
+			if got := stepsOf(entries, "exec"); !slices.Equal(got, []string{"web1/exec/ez/cache_clear", "web1/exec/ez/dfs_database", "web2/exec/ez/cache_clear"}) {
+				t.Errorf("execs: %v, want the DFS database on the primary alone and the cache cleared on both nodes", got)
 			}
 			if got := len(stepsOf(entries, "service")); got != 8 {
 				t.Errorf("%d service steps, want memcached and nginx, each kept and reloaded, on both nodes", got)
@@ -286,6 +286,29 @@ func TestEzPlatformDFSDatabase(t *testing.T) {
 		exec := step[*steps.Exec](t, entries, "web1/exec/ez/dfs_database")
 		if !strings.HasSuffix(exec.Command, "dfs-client.cnf ezdfs < "+schema) {
 			t.Errorf("%s: the table should come from %s:\n%s", params, schema, exec.Command)
+		}
+	}
+}
+
+// TestEzPlatformClearsSymfonysCache: a node whose DFS configuration
+// changed clears Symfony's cache with the layout's console, as the site's
+// owner, and only then.
+func TestEzPlatformClearsSymfonysCache(t *testing.T) {
+	for params, command := range map[string]string{
+		"":               "php bin/console cache:clear --env=prod --no-warmup",
+		`layout = "2.x"`: "php bin/console cache:clear --env=prod --no-warmup",
+		`layout = "1.x", symfony_env = "ezp_prod"`: "php app/console cache:clear --env=ezp_prod --no-warmup",
+	} {
+		entries, diags, failed := compileEz(t, params, "")
+		if failed {
+			t.Fatalf("%s does not compile:\n%s", params, diags)
+		}
+		for _, node := range []string{"web1", "web2"} {
+			exec := step[*steps.Exec](t, entries, node+"/exec/ez/cache_clear")
+			if exec.Command != command || exec.User != "www-data" || !slices.Equal(exec.OnChange, []string{"file.dfs_config", "file.dfs_config_legacy", "line.dfs_import"}) {
+				t.Errorf("%s: %s: %q as %q, on change of %v; want %q as www-data on change of the DFS configuration",
+					params, node, exec.Command, exec.User, exec.OnChange, command)
+			}
 		}
 	}
 }
