@@ -87,15 +87,16 @@ replicating() {
 
 # The site root is never a symlink, and nothing this script writes or
 # deletes under it lies behind one (the site's users may plant them).
+# Its variables are global (POSIX sh has no local): names of their own.
 no_link() { # no_link REL: no component of root/REL is a symlink
-	p=$root
-	[ ! -L "$p" ] || return 1
+	nl_path=$root
+	[ ! -L "$nl_path" ] || return 1
 	saved_ifs=$IFS
 	IFS=/
 	set -f
-	for c in $1; do
-		p=$p/$c
-		if [ -L "$p" ]; then
+	for nl_part in $1; do
+		nl_path=$nl_path/$nl_part
+		if [ -L "$nl_path" ]; then
 			IFS=$saved_ifs
 			set +f
 			return 1
