@@ -170,6 +170,13 @@ recipe "wordpress" {
     condition = contains(["failover", "round_robin"], param.dns_mode)
     message   = "dns_mode is \"failover\" or \"round_robin\", not \"${param.dns_mode}\""
   }
+  # The domain's records lead to slaves too (after a failover, or all the
+  # time with round robin): a master_url on it would send logins and
+  # comments there, and the next import would drop them.
+  assert "master_url_off_the_domain" {
+    condition = param.dns == "" || !contains([lower(param.domain), "www.${lower(param.domain)}"], lower(try(regex("^https?://([^/:]+)", param.master_url)[0], "")))
+    message   = "master_url ${param.master_url} is on ${param.domain}, whose records lead to slaves too (${param.dns_mode == "failover" ? "once the master fails" : "round robin"}): logins and comments would be written on a slave and lost at its next import. Give the master a name of its own (\"https://admin.${param.domain}\")"
+  }
   assert "home" {
     condition = contains(["request", "node"], param.home)
     message   = "home is \"request\" or \"node\", not \"${param.home}\""

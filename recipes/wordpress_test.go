@@ -286,6 +286,10 @@ func TestWordPressBadInput(t *testing.T) {
 			return strings.Replace(s, `db_password = "s3cret"`, `db_password = "it's"`, 1)
 		}, "db_password may not hold a quote"},
 		{"uploads", `uploads = "nfs"`, nil, `uploads is "replicated" or "shared", not "nfs"`},
+		{"master_url on the failover name", `dns = "dns", domain = "Blog.example", master_url = "https://www.blog.example/"`, nil,
+			"master_url https://www.blog.example/ is on Blog.example, whose records lead to slaves too (once the master fails)"},
+		{"master_url on the round robin name", `dns = "dns", domain = "blog.example", dns_mode = "round_robin", master_url = "http://blog.example:8080"`, nil,
+			"master_url http://blog.example:8080 is on blog.example, whose records lead to slaves too (round robin)"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			src := strings.Replace(wordpressCluster, "%s", tt.params, 1)
@@ -351,6 +355,10 @@ func TestWordPressDNS(t *testing.T) {
 		}
 	}
 
+	// a master_url of its own
+	if cfg, diags := loadWordPress(t, `dns = "dns", domain = "blog.example", master_url = "https://admin.blog.example"`); cfg == nil {
+		t.Errorf("master_url on admin.blog.example:\n%s", diags)
+	}
 	cfg, diags = loadWordPress(t, `dns = "dns", domain = "blog.example", dns_mode = "round_robin"`)
 	if cfg == nil {
 		t.Fatalf("round robin does not load:\n%s", diags)
