@@ -70,7 +70,13 @@ func (e *eeLab) writeConfig(t *testing.T, dir string, edit func(string) string) 
 		t.Fatal(err)
 	}
 	net := e.addr["web1"][:strings.LastIndex(e.addr["web1"], ".")+1]
-	cfg := edit(strings.ReplaceAll(string(src), "10.77.0.", net))
+	// the test runs the mirrors' import jobs itself, and times them: they
+	// start at once rather than spread over a minute
+	spread := strings.Replace(string(src), "    db_password = var.ee_db_password\n", "    db_password = var.ee_db_password\n    import_spread = 0\n", 1)
+	if spread == string(src) {
+		t.Fatal("the fixture's site sets no db_password to put import_spread after")
+	}
+	cfg := edit(strings.ReplaceAll(spread, "10.77.0.", net))
 	if err := os.WriteFile(filepath.Join(dir, "cluster.hcl"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}

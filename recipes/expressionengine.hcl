@@ -15,7 +15,10 @@
 # - the master dumps its database every half hour into assets/sql (one
 #   dump, renamed into place only once complete); each mirror pulls the
 #   newest dump it has not imported, imports it inside a lock and removes
-#   it only after the import succeeded. The database login is in a 0600
+#   it only after the import succeeded. An import loads the dump into a
+#   staging database and swaps its tables in with one RENAME TABLE, so
+#   readers never see a missing or half-filled table; the mirrors start
+#   their imports spread over import_spread seconds. The database login is in a 0600
 #   option file, never on a command line or in a crontab.
 # - a zone on the dns node points the site's name at every node (round
 #   robin, TTL 60) and the editors' name at the master alone.
@@ -96,6 +99,10 @@ recipe "expressionengine" {
     default     = "*/5 * * * *"
     description = "when each mirror looks for a new dump to import"
   }
+  param "import_spread" {
+    default     = 60
+    description = "seconds over which the mirrors' scheduled imports are spread: of n mirrors, the i-th (from 0, in the site's order) waits i*spread/n seconds, so they pull and swap in turn rather than all at once; 0 starts them together. Keep it well under the schedule's interval"
+  }
 
   # --- What a site must get right -----------------------------------------------
 
@@ -108,8 +115,12 @@ recipe "expressionengine" {
     message   = "${join(", ", [for n in site.replicas : n.name if n.address == site.primary.address])} has the master's address, ${site.primary.address}, so it is the master: its imports would overwrite the master's database and lose what was written since each dump"
   }
   assert "db_names" {
-    condition = can(regex("^[A-Za-z0-9_]+$", param.db_name)) && can(regex("^[A-Za-z0-9_]+$", param.db_user))
-    message   = "db_name and db_user hold letters, digits and _ only"
+    condition = can(regex("^[A-Za-z0-9_]{1,54}$", param.db_name)) && can(regex("^[A-Za-z0-9_]+$", param.db_user))
+    message   = "db_name and db_user hold letters, digits and _ only, db_name at most 54 of them (a mirror's import adds _shoal_old to it, and MariaDB's names stop at 64)"
+  }
+  assert "import_spread" {
+    condition = param.import_spread >= 0 && param.import_spread <= 3600 && floor(param.import_spread) == param.import_spread
+    message   = "import_spread is whole seconds, 0 to 3600"
   }
   assert "db_password" {
     condition = !can(regex("[\r\n]", param.db_password))
@@ -231,11 +242,16 @@ recipe "expressionengine" {
     rrsync = site.root
   }
 
-  # A mirror's own database and user, for the imports.
+  # A mirror's own database and user, for the imports, and the two
+  # databases an import stages the dump in and moves the replaced tables
+  # to. The guard is `ready`, which the jobs before those helper databases
+  # lacked: on a mirror they set up, the plan runs the old script, whose
+  # unknown job fails the guard, so the apply that installs the new jobs
+  # runs this one again and grants the user the helper databases.
   exec "database" {
     on      = "replicas"
     command = "/usr/local/lib/shoal/${site.name}/mirror /etc/shoal/${site.name}/mirror.conf database"
-    unless  = "/usr/local/lib/shoal/${site.name}/mirror /etc/shoal/${site.name}/mirror.conf reaches"
+    unless  = "/usr/local/lib/shoal/${site.name}/mirror /etc/shoal/${site.name}/mirror.conf ready"
     after   = [file.client_cnf, file.mirror_conf, file.mirror_jobs]
   }
 
@@ -253,10 +269,12 @@ recipe "expressionengine" {
     after    = [file.mirror_conf, file.mirror_jobs, ssh_trust.pull]
   }
 
+  # Each mirror waits its own share of import_spread first (under the
+  # lock), so the mirrors do not all pull and swap at the same second.
   cron "import" {
     on       = "replicas"
     schedule = param.import_schedule
-    command  = "flock -n /run/lock/shoal-${site.name}-import.lock /usr/local/lib/shoal/${site.name}/mirror /etc/shoal/${site.name}/mirror.conf import"
+    command  = "flock -n /run/lock/shoal-${site.name}-import.lock /usr/local/lib/shoal/${site.name}/mirror /etc/shoal/${site.name}/mirror.conf import ${floor([for i, n in site.replicas : i if n.name == node.name][0] * param.import_spread / length(site.replicas))}"
     after    = [exec.database, ssh_trust.pull]
   }
 

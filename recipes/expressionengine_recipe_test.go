@@ -105,6 +105,12 @@ func TestExpressionEngineCompiles(t *testing.T) {
 	if got := files["web2:/usr/local/lib/shoal/ee/mirror"]; got == nil || got.Content != string(script) || got.Mode != "0755" {
 		t.Error("the jobs installed are not mirror.sh as it is (templatefile must leave it alone: no ${ or %{ in it)")
 	}
+	// the mirrors' imports start import_spread (60 s) apart over the three
+	for node, delay := range map[string]string{"web2": "0", "web3": "20", "web4": "40"} {
+		if cron := files[node+":/etc/cron.d/shoal-ee-import"]; cron == nil || !strings.Contains(cron.Content, "/etc/shoal/ee/mirror.conf import "+delay+"\n") {
+			t.Errorf("%s: the import job does not wait %s s:\n%v", node, delay, cron)
+		}
+	}
 	conf := files["web3:/etc/shoal/ee/mirror.conf"].Content
 	for _, line := range []string{"root=/var/www/ee\n", "master=root@10.77.0.11\n", "db=ee\n", "sync=images/uploads\n",
 		"sync=system/user/templates\n", "sync=assets/css\n", "rsh=ssh -i /root/.ssh/shoal-ee-pull -o BatchMode=yes"} {
@@ -134,6 +140,12 @@ func TestExpressionEngineRefusesBadInput(t *testing.T) {
 		{"a mirror that is the master",
 			strings.Replace(good, `address = "10.77.0.14"`, `address = "10.77.0.11"`, 1),
 			[]string{"recipes/expressionengine.hcl:", "Assertion failed: mirror_is_master", "web4 has the master's address, 10.77.0.11, so it is the master"}},
+		{"an import_spread that is no whole number of seconds",
+			strings.Replace(good, `db_user     = "ee"`, `db_user     = "ee"`+"\n    import_spread = 1.5", 1),
+			[]string{"recipes/expressionengine.hcl:", "Assertion failed: import_spread", "whole seconds, 0 to 3600"}},
+		{"a db_name too long for the import's helper databases",
+			strings.Replace(good, `db_name     = "ee"`, `db_name     = "`+strings.Repeat("e", 55)+`"`, 1),
+			[]string{"Assertion failed: db_names", "at most 54"}},
 		{"a missing required param",
 			strings.Replace(good, "    db_password = var.ee_db_password\n", "", 1),
 			[]string{"cluster.hcl:", "Missing param", `needs param "db_password"`}},

@@ -151,16 +151,14 @@ func readState(t *testing.T, s side, name string) string {
 	return strings.TrimSpace(string(b))
 }
 
-// TestMirrorJobs runs the dump, import, sync and database jobs as cron
-// runs them, through the cases issue 9 names: a row reaches the mirror
-// after a dump and an import; a dump killed mid-way is never imported; an
-// import that fails keeps its dump for the next run; uploads, template
-// edits and deletions reach the mirror and nothing else of the mirror's
-// changes.
-func TestMirrorJobs(t *testing.T) {
+// startMirrors starts a MariaDB holding the master's database, ee, and
+// writes a master and a mirror, whose database is ee_mirror, side by side
+// under the returned folder.
+func startMirrors(t *testing.T) (db *mariaDB, master, mirror side, dir string) {
+	t.Helper()
 	needTools(t, "rsync", "rrsync")
-	dir := t.TempDir()
-	db := startMariaDB(t, filepath.Join(dir, "mariadb"))
+	dir = t.TempDir()
+	db = startMariaDB(t, filepath.Join(dir, "mariadb"))
 	db.sql(t, `CREATE DATABASE ee;
 CREATE USER 'ee'@'localhost' IDENTIFIED BY '`+strings.ReplaceAll(strings.ReplaceAll(eePassword, `\`, `\\`), `'`, `\'`)+`';
 GRANT ALL ON ee.* TO 'ee'@'localhost';
@@ -169,8 +167,8 @@ INSERT INTO ee.exp_actions VALUES (1, 'Channel'), (2, 'Comment');
 CREATE TABLE ee.exp_channel_titles (entry_id INT PRIMARY KEY, title VARCHAR(100)) ENGINE=InnoDB;
 INSERT INTO ee.exp_channel_titles VALUES (1, 'Welcome');`)
 
-	master := side{root: filepath.Join(dir, "master", "www"), conf: filepath.Join(dir, "master.conf"), state: filepath.Join(dir, "master", "state")}
-	mirror := side{root: filepath.Join(dir, "mirror", "www"), conf: filepath.Join(dir, "mirror.conf"), state: filepath.Join(dir, "mirror", "state")}
+	master = side{root: filepath.Join(dir, "master", "www"), conf: filepath.Join(dir, "master.conf"), state: filepath.Join(dir, "master", "state")}
+	mirror = side{root: filepath.Join(dir, "mirror", "www"), conf: filepath.Join(dir, "mirror.conf"), state: filepath.Join(dir, "mirror", "state")}
 	writeFile(t, filepath.Join(dir, "client.cnf"), optionFile(db.socket), 0o600)
 	writeFile(t, filepath.Join(master.root, "images/uploads/a.jpg"), "a", 0o644)
 	writeFile(t, filepath.Join(master.root, "system/user/templates/default_site/news.group/index.html"), "{exp:channel:entries}v1", 0o644)
@@ -185,17 +183,39 @@ INSERT INTO ee.exp_channel_titles VALUES (1, 'Welcome');`)
 	writeFile(t, master.conf, "root="+master.root+"\nstate="+master.state+"\ndb=ee\n"+common, 0o644)
 	writeFile(t, mirror.conf, "root="+mirror.root+"\nstate="+mirror.state+"\ndb=ee_mirror\nmaster=master\nrsh="+ssh+"\n"+common+
 		"admin_cnf="+db.admin+"\nsync=images/uploads\nsync=images/avatars\nsync=system/user/templates\nsync=assets\n", 0o644)
+	return db, master, mirror, dir
+}
+
+// TestMirrorJobs runs the dump, import, sync and database jobs as cron
+// runs them, through the cases issue 9 names: a row reaches the mirror
+// after a dump and an import; a dump killed mid-way is never imported; an
+// import that fails keeps its dump for the next run; uploads, template
+// edits and deletions reach the mirror and nothing else of the mirror's
+// changes.
+func TestMirrorJobs(t *testing.T) {
+	db, master, mirror, dir := startMirrors(t)
 	titles := func() string {
 		return db.sql(t, "SELECT entry_id, title FROM ee_mirror.exp_channel_titles ORDER BY entry_id")
 	}
 
 	// the mirror's database and user
-	if code, _ := mirror.job(t, "reaches"); code == 0 {
+	if code, _ := mirror.job(t, "ready"); code == 0 {
 		t.Fatal("the site's user reaches a database that does not exist")
 	}
 	mirror.mustJob(t, "database")
 	mirror.mustJob(t, "database") // again: nothing to do, no error
-	mirror.mustJob(t, "reaches")
+	mirror.mustJob(t, "ready")
+	// a mirror set up before the import's helper databases: its user has
+	// the site's database alone, ready fails, and the database job (which
+	// apply then runs) grants the rest
+	db.sql(t, "REVOKE ALL ON `ee\\_mirror\\_shoal\\_in`.* FROM 'ee'@'localhost';"+
+		"REVOKE ALL ON `ee\\_mirror\\_shoal\\_old`.* FROM 'ee'@'localhost';"+
+		"DROP DATABASE ee_mirror_shoal_in; DROP DATABASE ee_mirror_shoal_old")
+	if code, _ := mirror.job(t, "ready"); code == 0 {
+		t.Fatal("ready passes for a user without the import's helper databases")
+	}
+	mirror.mustJob(t, "database")
+	mirror.mustJob(t, "ready")
 
 	// a row reaches the mirror after a dump and an import
 	master.mustJob(t, "dump")
@@ -315,28 +335,7 @@ func readFile(t *testing.T, path string) string {
 // stops after writing the first, and kills the dump job there.
 func killDumpMidway(t *testing.T, db *mariaDB, master side) {
 	t.Helper()
-	lock := exec.Command("mysql", "--defaults-file="+db.admin, "--batch", "--skip-column-names", "--unbuffered")
-	in, err := lock.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := lock.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := lock.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		in.Close() // the session ends, and its lock with it
-		_ = lock.Wait()
-	}()
-	if _, err := io.WriteString(in, "LOCK TABLES ee.exp_channel_titles WRITE;\nSELECT 'locked';\n"); err != nil {
-		t.Fatal(err)
-	}
-	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "locked\n" {
-		t.Fatalf("taking the lock: %q %v", line, err)
-	}
+	defer db.hold(t, "LOCK TABLES ee.exp_channel_titles WRITE")()
 	dump := exec.Command("sh", "expressionengine/mirror.sh", master.conf, "dump")
 	dump.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := dump.Start(); err != nil {
@@ -356,4 +355,159 @@ func killDumpMidway(t *testing.T, db *mariaDB, master side) {
 		t.Fatal(err)
 	}
 	_ = dump.Wait()
+}
+
+// hold runs statements in a root session of its own and keeps that
+// session, its transaction and its locks, until the returned func ends it.
+func (m *mariaDB) hold(t *testing.T, statements string) (release func()) {
+	t.Helper()
+	session := exec.Command("mysql", "--defaults-file="+m.admin, "--batch", "--skip-column-names", "--unbuffered")
+	in, err := session.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := session.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	session.Stderr = session.Stdout
+	if err := session.Start(); err != nil {
+		t.Fatal(err)
+	}
+	release = func() {
+		in.Close() // the session ends, and its locks with it
+		_ = session.Wait()
+	}
+	if _, err := io.WriteString(in, statements+";\nSELECT 'held';\n"); err != nil {
+		release()
+		t.Fatal(err)
+	}
+	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "held\n" {
+		release()
+		t.Fatalf("%s: %q %v", statements, line, err)
+	}
+	return release
+}
+
+// TestMirrorImportIsAtomic: an import swaps the dump's tables into the
+// live database all at once. A load that fails part-way leaves the live
+// tables as they were (the same tables, the same rows) and keeps the
+// dump; while an import is under way, nothing of it shows in the live
+// database: a reader sees the old tables, or waits, and never a table
+// already replaced beside one not yet replaced, nor a missing one.
+// `mysql ee_mirror < dump` fails both: it drops and refills the live
+// tables one after the other.
+func TestMirrorImportIsAtomic(t *testing.T) {
+	db, master, mirror, _ := startMirrors(t)
+	mirror.mustJob(t, "database")
+	master.mustJob(t, "dump")
+	mirror.mustJob(t, "import")
+	// the mirror's own: a table the dump lacks, and rows the master lacks
+	db.sql(t, `CREATE TABLE ee_mirror.exp_mirror_only (id INT PRIMARY KEY) ENGINE=InnoDB;
+INSERT INTO ee_mirror.exp_mirror_only VALUES (7);
+INSERT INTO ee_mirror.exp_actions VALUES (90, 'the mirror''s own row');
+INSERT INTO ee_mirror.exp_channel_titles VALUES (90, 'the mirror''s own row');`)
+	// live: every table of the mirror's database, its InnoDB id and rows
+	live := func() string {
+		return db.sql(t, `SELECT NAME, TABLE_ID FROM information_schema.INNODB_SYS_TABLES WHERE NAME LIKE 'ee\\_mirror/%' ORDER BY NAME;
+SELECT * FROM ee_mirror.exp_actions ORDER BY 1;
+SELECT * FROM ee_mirror.exp_channel_titles ORDER BY 1;
+SELECT * FROM ee_mirror.exp_mirror_only ORDER BY 1;`)
+	}
+	helpersEmpty := func() {
+		t.Helper()
+		if got := db.sql(t, "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA IN ('ee_mirror_shoal_in', 'ee_mirror_shoal_old')"); got != "" {
+			t.Errorf("the import left tables in its helper databases:\n%s", got)
+		}
+		mirror.mustJob(t, "ready") // and both are still there: the next plan runs no database job
+	}
+
+	// a dump whose second table fails to load: exp_actions loads, then
+	// exp_channel_titles' INSERT hits a duplicate key
+	db.sql(t, "INSERT INTO ee.exp_actions VALUES (3, 'Member'); INSERT INTO ee.exp_channel_titles VALUES (2, 'Second post')")
+	master.mustJob(t, "dump")
+	good := filepath.Join(master.root, "assets/sql", master.dumps(t)[0])
+	dump := readFile(t, good)
+	insert := "INSERT INTO `exp_channel_titles` VALUES"
+	if strings.Index(dump, "INSERT INTO `exp_actions` VALUES") > strings.Index(dump, insert) || !strings.Contains(dump, insert) {
+		t.Fatalf("the dump does not load exp_actions before exp_channel_titles:\n%s", dump)
+	}
+	bad := "dump-29990101T000000.000000000Z.sql" // newer than any the master writes
+	writeFile(t, filepath.Join(master.root, "assets/sql", bad), strings.Replace(dump, insert, insert+" (1,'a duplicate key'),", 1), 0o600)
+	if err := os.Remove(good); err != nil {
+		t.Fatal(err)
+	}
+	before := live()
+	if code, out := mirror.job(t, "import"); code == 0 || !strings.Contains(out, "left as it was and the dump is kept for the next run") {
+		t.Fatalf("importing a dump that fails part-way: exit %d\n%s", code, out)
+	}
+	if got := live(); got != before {
+		t.Fatalf("a failed import changed the live database:\n%s\nwant, as before it:\n%s", got, before)
+	}
+	if got := mirror.dumps(t); len(got) != 1 || got[0] != bad {
+		t.Fatalf("the failed import did not keep its dump: %v", got)
+	}
+	helpersEmpty()
+	if err := os.Remove(filepath.Join(master.root, "assets/sql", bad)); err != nil {
+		t.Fatal(err)
+	}
+	master.mustJob(t, "dump")
+
+	// a good import, held up by a reader in a transaction on the second
+	// table: until the reader ends, the live database is the old one
+	reader := db.hold(t, "START TRANSACTION; SELECT COUNT(*) INTO @n FROM ee_mirror.exp_channel_titles")
+	importing := exec.Command("sh", "expressionengine/mirror.sh", mirror.conf, "import")
+	var out bytes.Buffer
+	importing.Stdout, importing.Stderr = &out, &out
+	if err := importing.Start(); err != nil {
+		reader()
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ {
+		if db.sql(t, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE STATE = 'Waiting for table metadata lock'") != "0\n" {
+			break
+		}
+		if i == 300 {
+			reader()
+			_ = importing.Wait()
+			t.Fatalf("the import never waited for the reader's table:\n%s", out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// another reader: the old rows of exp_actions, or a wait for the swap;
+	// never the dump's rows while exp_channel_titles is still the old one
+	seen, _ := exec.Command("mysql", "--defaults-file="+db.admin, "--batch", "--skip-column-names", "-e",
+		"SET SESSION lock_wait_timeout = 1; SELECT GROUP_CONCAT(action_id ORDER BY action_id) FROM ee_mirror.exp_actions").CombinedOutput()
+	reader()
+	if err := importing.Wait(); err != nil {
+		t.Fatalf("the import held up by a reader: %v\n%s", err, out.String())
+	}
+	if string(seen) != "1,2,90\n" && !strings.Contains(string(seen), "Lock wait timeout exceeded") {
+		t.Errorf("mid-import, a reader of exp_actions got %q, want the old rows 1,2,90 (or a wait)", seen)
+	} else {
+		t.Logf("mid-import, a reader of exp_actions got %q", seen)
+	}
+	if got := db.sql(t, "SELECT * FROM ee_mirror.exp_actions ORDER BY 1; SELECT * FROM ee_mirror.exp_channel_titles ORDER BY 1"); got != "1\tChannel\n2\tComment\n3\tMember\n1\tWelcome\n2\tSecond post\n" {
+		t.Errorf("after the import:\n%s", got)
+	}
+	after := live()
+	for _, table := range []string{"exp_actions", "exp_channel_titles"} {
+		if id := tableID(before, table); id == "" || id == tableID(after, table) {
+			t.Errorf("%s has InnoDB id %s before and after the import: not swapped in", table, id)
+		}
+	}
+	if tableID(after, "exp_mirror_only") != tableID(before, "exp_mirror_only") {
+		t.Error("the import replaced a table the dump does not hold")
+	}
+	helpersEmpty()
+}
+
+// tableID is the InnoDB id of ee_mirror's table in live()'s output.
+func tableID(live, table string) string {
+	for _, line := range strings.Split(live, "\n") {
+		if name, id, ok := strings.Cut(line, "\t"); ok && name == "ee_mirror/"+table {
+			return id
+		}
+	}
+	return ""
 }

@@ -4,9 +4,12 @@
 #
 #   mirror CONF dump      on the master: dump the database, complete or not at all
 #   mirror CONF sync      on a mirror: pull the synced folders from the master
-#   mirror CONF import    on a mirror: pull the master's newest dump and import it
-#   mirror CONF database  on a mirror: create the database and its user
-#   mirror CONF reaches   exit 0 if the site's user reaches its database
+#   mirror CONF import [DELAY]
+#                         on a mirror: pull the master's newest dump and import it,
+#                         after waiting DELAY seconds (cron's way to stagger mirrors)
+#   mirror CONF database  on a mirror: create the database, the import's two
+#                         helper databases and the user
+#   mirror CONF ready     exit 0 if the site's user reaches all three
 #
 # Cron runs them under flock, so runs of one job never overlap. CONF holds
 # key=value lines, read and never sourced: root, master, rsh, db,
@@ -23,15 +26,32 @@
 # the import succeeded, recording its name so it is not pulled again.
 # Mirrors pull over SSH from an rrsync -ro login: they can read the
 # master's site, never change it.
+#
+# An import never changes the live database table by table: it loads the
+# dump into a staging database of its own (<db>_shoal_in), then swaps
+# every table the dump holds into <db> with one RENAME TABLE, which
+# MariaDB and MySQL carry out as a whole or not at all, moving the live
+# ones to <db>_shoal_old, whose tables it then drops. Readers see the old
+# tables or the new ones, never a missing or half-filled one; a load that
+# fails leaves <db> as it was. Tables only <db> has stay.
 set -eu
 umask 077
 
-if [ $# -ne 2 ]; then
-	echo "usage: mirror CONF dump|sync|import|database|reaches" >&2
+if [ $# -ne 2 ] && { [ $# -ne 3 ] || [ "$2" != import ]; }; then
+	echo "usage: mirror CONF dump|sync|import [DELAY]|database|ready" >&2
 	exit 2
 fi
 conf=$1
 job=$2
+delay=0
+if [ $# -eq 3 ]; then
+	delay=$3
+fi
+case $delay in '' | *[!0-9]* | ?????*)
+	echo "mirror: DELAY $delay: whole seconds, 0 to 9999" >&2
+	exit 2
+	;;
+esac
 
 # get KEY: the first value of KEY in CONF; all KEY: every one, a line each.
 get() { sed -n "s/^$1=//p" "$conf" | head -n 1; }
@@ -53,6 +73,13 @@ case $db in *[!A-Za-z0-9_]*)
 	exit 2
 	;;
 esac
+# the import's staging database, and where the live tables it replaces go
+stage="$db"_shoal_in
+old="$db"_shoal_old
+if [ "$(printf '%s' "$old" | wc -c)" -gt 64 ]; then
+	echo "mirror: database $db: at most 54 characters (the import adds _shoal_old)" >&2
+	exit 2
+fi
 cnf=$(need mysql_cnf)
 sql_dir=$(need sql_dir)
 
@@ -110,6 +137,11 @@ pull() {
 	rsync -rlptgo --delete -e "$rsh" "$@" --exclude='*' "$master:./" "$root/"
 }
 
+# sql STATEMENTS: run STATEMENTS as the site's user, in no database.
+sql() { printf '%s\n' "$1" | mysql --defaults-extra-file="$cnf"; }
+# empty DB: the statements that leave DB an empty database.
+empty() { printf "DROP DATABASE IF EXISTS \`%s\`;\nCREATE DATABASE \`%s\`;\n" "$1" "$1"; }
+
 case $job in
 dump)
 	mkdir -p -- "$dumps"
@@ -130,8 +162,8 @@ dump)
 	fi
 	sync -- "$tmp"
 	mv -f -- "$tmp" "$dumps/$name"
-	for old in "$dumps"/dump-*.sql; do
-		[ "$old" = "$dumps/$name" ] || rm -f -- "$old"
+	for prev in "$dumps"/dump-*.sql; do
+		[ "$prev" = "$dumps/$name" ] || rm -f -- "$prev"
 	done
 	printf '%s\n' "$name" > "$state/dumped.tmp"
 	mv -f -- "$state/dumped.tmp" "$state/dumped"
@@ -155,6 +187,8 @@ EOF
 	mv -f -- "$state/synced.tmp" "$state/synced"
 	;;
 import)
+	# under cron's flock, so a run of import_now during apply waits for it
+	sleep "$delay"
 	mkdir -p -- "$dumps"
 	last=$(cat -- "$state/imported" 2>/dev/null || true)
 	set --
@@ -176,8 +210,33 @@ EOF
 		echo "mirror: $newest is not a complete dump: not importing it" >&2
 		exit 1
 	fi
-	if ! mysql --defaults-extra-file="$cnf" "$db" < "$newest"; then
-		echo "mirror: importing $newest into $db failed; it is kept for the next run" >&2
+	# the dump names no database (mysqldump of one, without --databases):
+	# it loads into whichever mysql is given
+	if ! sql "$(empty "$stage")" ||
+		! mysql --defaults-extra-file="$cnf" "$stage" < "$newest"; then
+		sql "$(empty "$stage")" || true
+		echo "mirror: loading $newest into $stage failed; $db is left as it was and the dump is kept for the next run" >&2
+		exit 1
+	fi
+	# one RENAME TABLE for every table of the dump: a live one of that name
+	# to $old, the staged one in its place. Built by the server itself,
+	# which quotes the names; lock_wait_timeout bounds how long it queues
+	# behind running queries (and holds new ones back) before giving up.
+	if ! sql "$(empty "$old")
+SET SESSION group_concat_max_len = 16777216, SESSION lock_wait_timeout = 10;
+SET @swap = (SELECT CONCAT('RENAME TABLE ', GROUP_CONCAT(
+    IF(l.TABLE_NAME IS NULL, '', CONCAT('\`$db\`.', q, ' TO \`$old\`.', q, ', ')),
+    '\`$stage\`.', q, ' TO \`$db\`.', q SEPARATOR ', '))
+  FROM (SELECT TABLE_NAME, CONCAT('\`', REPLACE(TABLE_NAME, '\`', '\`\`'), '\`') AS q
+      FROM information_schema.TABLES WHERE TABLE_SCHEMA = '$stage') s
+  LEFT JOIN information_schema.TABLES l
+    ON l.TABLE_SCHEMA = '$db' AND BINARY l.TABLE_NAME = BINARY s.TABLE_NAME);
+SET @swap = COALESCE(@swap, 'DO 0');
+PREPARE swap FROM @swap;
+EXECUTE swap;
+DEALLOCATE PREPARE swap;"; then
+		sql "$(empty "$stage")" || true
+		echo "mirror: swapping the tables of $newest into $db failed; $db is left as it was and the dump is kept for the next run" >&2
 		exit 1
 	fi
 	basename -- "$newest" > "$state/imported.tmp"
@@ -185,6 +244,10 @@ EOF
 	for f in "$dumps"/dump-*.sql; do
 		rm -f -- "$f"
 	done
+	if ! sql "$(empty "$old")"; then
+		echo "mirror: $newest is imported, but the tables it replaced are still in $old (the next import drops them)" >&2
+		exit 1
+	fi
 	;;
 database)
 	user=$(my_print_defaults --defaults-extra-file="$cnf" client | sed -n 's/^--user=//p' | tail -n 1)
@@ -204,19 +267,29 @@ database)
 	if [ -n "$admin" ]; then
 		set -- --defaults-extra-file="$admin"
 	fi
+	# the helper databases' grants with _ escaped: in a GRANT it matches
+	# any character, and these are the user's alone
+	stage_grant=$(printf '%s' "$stage" | sed 's/_/\\_/g')
+	old_grant=$(printf '%s' "$old" | sed 's/_/\\_/g')
 	# the statements, password included, go to mysql on its stdin
 	mysql "$@" <<EOF
 CREATE DATABASE IF NOT EXISTS \`$db\`;
+CREATE DATABASE IF NOT EXISTS \`$stage\`;
+CREATE DATABASE IF NOT EXISTS \`$old\`;
 CREATE USER IF NOT EXISTS '$user'@'localhost' IDENTIFIED BY '$quoted';
 ALTER USER '$user'@'localhost' IDENTIFIED BY '$quoted';
 GRANT ALL PRIVILEGES ON \`$db\`.* TO '$user'@'localhost';
+GRANT ALL PRIVILEGES ON \`$stage_grant\`.* TO '$user'@'localhost';
+GRANT ALL PRIVILEGES ON \`$old_grant\`.* TO '$user'@'localhost';
 EOF
 	;;
-reaches)
-	mysql --defaults-extra-file="$cnf" -e 'SELECT 1' "$db" > /dev/null 2>&1
+ready)
+	# a job older scripts lack: on a mirror they set up, the recipe's
+	# guard fails with them, and apply runs the database job again
+	mysql --defaults-extra-file="$cnf" -e "USE \`$db\`; USE \`$stage\`; USE \`$old\`" > /dev/null 2>&1
 	;;
 *)
-	echo "mirror: unknown job $job (dump, sync, import, database or reaches)" >&2
+	echo "mirror: unknown job $job (dump, sync, import, database or ready)" >&2
 	exit 2
 	;;
 esac
