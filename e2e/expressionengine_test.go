@@ -3,7 +3,6 @@ package e2e
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -11,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shoal-sh/shoal/lab"
 	"github.com/shoal-sh/shoal/shell"
 )
 
@@ -31,29 +29,14 @@ var eeMirrors = []string{"web2", "web3", "web4"}
 // eeLab is the test's own lab and the fixture rewritten for its network.
 type eeLab struct {
 	labShell
-	dir    string // the lab's
 	config string // the configuration folder
 	addr   map[string]string
 }
 
 func startEELab(t *testing.T) *eeLab {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "lab")
-	up := exec.Command(shoalBin, "lab", "up", "--web", "4", "--host", "dns", "--dir", dir)
-	if out, err := up.CombinedOutput(); err != nil {
-		_ = exec.Command(shoalBin, "lab", "down", "--dir", dir).Run()
-		t.Fatalf("the ExpressionEngine lab did not start: %v\n%s", err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command(shoalBin, "lab", "down", "--dir", dir).CombinedOutput(); err != nil {
-			t.Errorf("lab down: %v\n%s", err, out)
-		}
-	})
-	l, _, err := lab.Status(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &eeLab{labShell: labShell{l.SSHConfig}, dir: dir, config: t.TempDir(), addr: map[string]string{}}
+	l := startOwnLab(t, "--web", "4", "--host", "dns")
+	e := &eeLab{labShell: labShell{l.SSHConfig}, config: t.TempDir(), addr: map[string]string{}}
 	for _, h := range l.Hosts {
 		e.addr[h.Name] = h.Addr
 	}

@@ -150,28 +150,9 @@ func testTwoApplies(t *testing.T, env *faultEnv) {
 // testLinkDown cuts the file server off its lab's network for 45 s while
 // web1 moves user data onto it, on a lab of its own.
 func testLinkDown(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "lab")
-	up := exec.Command(shoalBin, "lab", "up", "--web", "3", "--dir", dir)
-	if out, err := up.CombinedOutput(); err != nil {
-		_ = exec.Command(shoalBin, "lab", "down", "--dir", dir).Run()
-		t.Fatalf("a second lab did not start: %v\n%s", err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command(shoalBin, "lab", "down", "--dir", dir).CombinedOutput(); err != nil {
-			t.Errorf("lab down: %v\n%s", err, out)
-		}
-	})
-	l, _, err := lab.Status(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	link := ""
-	for _, h := range l.Hosts {
-		if h.Name == "files" {
-			link = h.Link
-		}
-	}
-	env := newFaultEnv(t, l.SSHConfig, dir)
+	l := startOwnLab(t, "--web", "3")
+	link := linkOf(t, l, "files")
+	env := newFaultEnv(t, l.SSHConfig, l.Dir)
 	f := env.newCase(t)
 	before := f.snapshot()
 

@@ -3,7 +3,6 @@ package e2e
 import (
 	"crypto/ed25519"
 	"crypto/rand"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +13,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
+
+	"github.com/shoal-sh/shoal/internal/sshtest"
 )
 
 // The user the OpenSSH cases log in as on web3: ssh_config picks it with
@@ -202,23 +203,5 @@ func agentWithKeys(t *testing.T, n int, thenFiles ...string) string {
 			t.Fatal(err)
 		}
 	}
-	sock := filepath.Join(t.TempDir(), "agent.sock")
-	l, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				agent.ServeAgent(keyring, c)
-			}()
-		}
-	}()
-	return sock
+	return sshtest.ServeAgent(t, keyring)
 }

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/shoal-sh/shoal/lab"
 	"github.com/shoal-sh/shoal/shell"
 )
 
@@ -44,6 +46,40 @@ func (l labShell) try(host, script string) (stdout, stderr string, err error) {
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err = cmd.Run()
 	return out.String(), errb.String(), err
+}
+
+// startOwnLab starts a lab of the test's own (`shoal lab up` with args),
+// takes it down when the test ends, and returns it as lab.Status reads it.
+func startOwnLab(t *testing.T, args ...string) *lab.Lab {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "lab")
+	if out, err := exec.Command(shoalBin, append([]string{"lab", "up", "--dir", dir}, args...)...).CombinedOutput(); err != nil {
+		_ = exec.Command(shoalBin, "lab", "down", "--dir", dir).Run()
+		t.Fatalf("a lab of the test's own (%s) did not start: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command(shoalBin, "lab", "down", "--dir", dir).CombinedOutput(); err != nil {
+			t.Errorf("lab down: %v\n%s", err, out)
+		}
+	})
+	l, _, err := lab.Status(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// linkOf is host's end of its veth on this machine: down, the host is cut
+// off from the lab.
+func linkOf(t *testing.T, l *lab.Lab, host string) string {
+	t.Helper()
+	for _, h := range l.Hosts {
+		if h.Name == host && h.Link != "" {
+			return h.Link
+		}
+	}
+	t.Fatalf("the lab has no link for %s", host)
+	return ""
 }
 
 // each runs f for every host at once and waits for them all.

@@ -1,13 +1,10 @@
 package e2e
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/shoal-sh/shoal/lab"
 	"github.com/shoal-sh/shoal/shell"
 )
 
@@ -18,37 +15,19 @@ import (
 // two slaves), backup and dns.
 type wpLab struct {
 	labShell
-	dir  string
+	lab  *lab.Lab
 	addr map[string]string // host → address on the lab's bridge
 }
 
 // startWPLab starts the lab and takes it down when the test ends.
 func startWPLab(t *testing.T) *wpLab {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "lab")
-	l := &wpLab{labShell: labShell{sshConfig: filepath.Join(dir, "ssh_config")}, dir: dir, addr: map[string]string{}}
-	if out, err := exec.Command(shoalBin, "lab", "up", "--web", "3", "--host", "backup", "--host", "dns", "--dir", l.dir).CombinedOutput(); err != nil {
-		_ = exec.Command(shoalBin, "lab", "down", "--dir", l.dir).Run()
-		t.Fatalf("the WordPress lab did not start: %v\n%s", err, out)
+	l := startOwnLab(t, "--web", "3", "--host", "backup", "--host", "dns")
+	w := &wpLab{labShell: labShell{sshConfig: l.SSHConfig}, lab: l, addr: map[string]string{}}
+	for _, h := range l.Hosts {
+		w.addr[h.Name] = h.Addr
 	}
-	t.Cleanup(func() {
-		if out, err := exec.Command(shoalBin, "lab", "down", "--dir", l.dir).CombinedOutput(); err != nil {
-			t.Errorf("lab down: %v\n%s", err, out)
-		}
-	})
-	conf, err := os.ReadFile(l.sshConfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range regexp.MustCompile(`(?m)^Host (\S+)\n\s*HostName (\S+)`).FindAllStringSubmatch(string(conf), -1) {
-		l.addr[m[1]] = m[2]
-	}
-	for _, h := range []string{"web1", "web2", "web3", "backup", "dns"} {
-		if l.addr[h] == "" {
-			t.Fatalf("the lab's ssh_config has no address for %s:\n%s", h, conf)
-		}
-	}
-	return l
+	return w
 }
 
 // net is the lab's network, "10.77.N".

@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shoal-sh/shoal/lab"
 	"github.com/shoal-sh/shoal/shell"
 )
 
@@ -205,7 +204,7 @@ func (s *wpSite) failover(t *testing.T) {
 	// The master dead, its link down: neither SSH nor HTTP reaches it. A
 	// plan of every node cannot be applied, but one of the dns nodes
 	// (what docs/apps/wordpress.md tells cron to run) moves the name.
-	link := s.link(t, "web1")
+	link := linkOf(t, s.lab, "web1")
 	ip(t, "link", "set", link, "down")
 	t.Cleanup(func() { ip(t, "link", "set", link, "up") })
 	if r := s.shoalRun(t, "apply", "--yes"); r.code != 1 || !strings.Contains(r.stderr, "could not be planned") {
@@ -224,23 +223,6 @@ func (s *wpSite) failover(t *testing.T) {
 	if got := dig(); !slices.Equal(got, at("web1")) {
 		t.Errorf("blog.test with the master reachable again: %q, want the master's address", got)
 	}
-}
-
-// link is host's end of its veth on this machine: down, the host is
-// cut off from the lab.
-func (s *wpSite) link(t *testing.T, host string) string {
-	t.Helper()
-	l, _, err := lab.Status(s.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, h := range l.Hosts {
-		if h.Name == host && h.Link != "" {
-			return h.Link
-		}
-	}
-	t.Fatalf("the lab has no link for %s", host)
-	return ""
 }
 
 // replication: with database = "replication" one apply makes MariaDB on

@@ -194,9 +194,12 @@ recipe "ezplatform" {
   # "%...%" as a parameter, so a literal % in a value is written %%.
   # Readable by the web server's group only: it holds the password.
 
+  # 3.x: config/packages/shoal_cluster.yaml, which Symfony loads by itself
+  # (src/Kernel.php reads config/packages/*.yaml); 1.x/2.x: its own file,
+  # imported from app/config/config.yml, under the seed's top-level key
+  # ezpublish.
   file "dfs_config" {
-    when  = param.layout == "3.x"
-    path  = "config/packages/shoal_cluster.yaml" # config/packages/*.yaml: loaded by src/Kernel.php
+    path  = param.layout == "3.x" ? "config/packages/shoal_cluster.yaml" : "app/config/shoal_cluster.yml"
     mode  = "0640"
     owner = "root"
     group = site.group != "" ? site.group : "www-data"
@@ -219,43 +222,7 @@ recipe "ezplatform" {
           binarydata_handlers = { nfs = { flysystem = { adapter = "nfs_adapter" } } }
           metadata_handlers   = { dfs = { legacy_dfs_cluster = { connection = "doctrine.dbal.dfs_connection" } } }
         }
-        ezplatform = { system = { default = { io = {
-          metadata_handler   = "dfs"
-          binarydata_handler = "nfs"
-          url_prefix         = param.url_prefix
-        } } } }
-      }),
-    ])
-  }
-
-  # 1.x/2.x: its own file, imported from app/config/config.yml; the seed's
-  # top-level key is still ezpublish there.
-  file "dfs_config_legacy" {
-    when  = param.layout != "3.x"
-    path  = "app/config/shoal_cluster.yml"
-    mode  = "0640"
-    owner = "root"
-    group = site.group != "" ? site.group : "www-data"
-    content = join("", [
-      "# Managed by shoal (recipe ezplatform, site ${site.name}): the DFS IO handler on shared storage.\n",
-      yamlencode({
-        doctrine = { dbal = { connections = { dfs = {
-          driver   = "pdo_mysql"
-          host     = param.db_host
-          port     = tonumber(param.db_port)
-          dbname   = param.db_name
-          user     = replace(param.db_user, "%", "%%")
-          password = replace(param.db_password, "%", "%%")
-          charset  = "utf8mb4"
-        } } } }
-        oneup_flysystem = { adapters = { nfs_adapter = { local = {
-          directory = "${replace(trimsuffix(coalesce(param.dfs_nfs_path, site.storage.path), "/"), "%", "%%")}/$var_dir$/$storage_dir$"
-        } } } }
-        ez_io = {
-          binarydata_handlers = { nfs = { flysystem = { adapter = "nfs_adapter" } } }
-          metadata_handlers   = { dfs = { legacy_dfs_cluster = { connection = "doctrine.dbal.dfs_connection" } } }
-        }
-        ezpublish = { system = { default = { io = {
+        (param.layout == "3.x" ? "ezplatform" : "ezpublish") = { system = { default = { io = {
           metadata_handler   = "dfs"
           binarydata_handler = "nfs"
           url_prefix         = param.url_prefix
@@ -278,7 +245,7 @@ recipe "ezplatform" {
   exec "cache_clear" {
     command   = "php ${param.layout == "1.x" ? "app/console" : "bin/console"} cache:clear --env=${param.symfony_env} --no-warmup"
     user      = site.owner != "" ? site.owner : "www-data"
-    on_change = [file.dfs_config, file.dfs_config_legacy, line.dfs_import]
+    on_change = [file.dfs_config, line.dfs_import]
   }
 
   # --- The DFS database ---------------------------------------------------------

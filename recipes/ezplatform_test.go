@@ -305,7 +305,7 @@ func TestEzPlatformClearsSymfonysCache(t *testing.T) {
 		}
 		for _, node := range []string{"web1", "web2"} {
 			exec := step[*steps.Exec](t, entries, node+"/exec/ez/cache_clear")
-			if exec.Command != command || exec.User != "www-data" || !slices.Equal(exec.OnChange, []string{"file.dfs_config", "file.dfs_config_legacy", "line.dfs_import"}) {
+			if exec.Command != command || exec.User != "www-data" || !slices.Equal(exec.OnChange, []string{"file.dfs_config", "line.dfs_import"}) {
 				t.Errorf("%s: %s: %q as %q, on change of %v; want %q as www-data on change of the DFS configuration",
 					params, node, exec.Command, exec.User, exec.OnChange, command)
 			}

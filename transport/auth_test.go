@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/pem"
 	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -89,30 +88,7 @@ func startAgent(t *testing.T, keys ...testKey) string {
 			t.Fatal(err)
 		}
 	}
-	return serveAgent(t, keyring)
-}
-
-func serveAgent(t *testing.T, keyring agent.Agent) string {
-	t.Helper()
-	sock := filepath.Join(t.TempDir(), "agent.sock")
-	l, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				agent.ServeAgent(keyring, c)
-			}()
-		}
-	}()
-	return sock
+	return sshtest.ServeAgent(t, keyring)
 }
 
 // keyTarget is a target that leaves keys to ssh_config, logging in as
